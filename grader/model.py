@@ -1,0 +1,166 @@
+"""Frozen value types shared by every stage: exam, variants, submissions and scores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+PART_KINDS = ("number", "expression", "arrows", "text", "choice")
+
+# An expected answer: one exact string (number/expression/choice), one exact string per arrow id
+# (arrows), or None (text parts: the rubric holds the model answer).
+Expected = str | Mapping[str, str] | None
+
+# A student's raw answer to one part: free text, or arrow id -> text for arrows parts.
+RawAnswer = str | Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One gradable part of an exercise, as written in exam.yaml."""
+
+    id: str
+    exercise: str
+    points: Fraction
+    kind: str
+    text: str  # Markdown with $math$; {placeholders} are filled by the family
+    family: str | None = None  # omitted for fixed parts
+    params: Mapping[str, Any] = field(default_factory=dict)  # the original exam's parameters
+    answer: str | None = None  # fixed number/expression parts: the exact answer
+    solution: str = ""  # fixed parts: the solution sketch (Markdown)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    parts: tuple[Part, ...]
+    intro: str = ""  # Markdown shown before the first part
+    audience: str = ""  # e.g. "INF9860 only"; empty for everyone
+
+
+@dataclass(frozen=True)
+class Exam:
+    id: str
+    version: int
+    title: str
+    course: str
+    date: str
+    duration: str
+    aids: str
+    instructions: str
+    exercises: tuple[Exercise, ...]
+    assumptions: str = ""  # what the authors assumed where the original text was silent
+    source: str = ""  # the exam.yaml it was read from
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(p for ex in self.exercises for p in ex.parts)
+
+    def part(self, part_id: str) -> Part:
+        for p in self.parts:
+            if p.id == part_id:
+                return p
+        raise KeyError(part_id)
+
+    @property
+    def total_points(self) -> Fraction:
+        return sum((p.points for p in self.parts), Fraction(0))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure as data; grader.paper draws it (kind 'graph': data is a graph mapping, DESIGN 3.1)."""
+
+    id: str
+    kind: str
+    data: Mapping[str, Any]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Solved:
+    """What a question family returns for one set of parameters."""
+
+    placeholders: Mapping[str, str]  # values for the {names} in the part text
+    answer: Expected  # exact answer(s) as strings (SymPy srepr-free, e.g. "23", "-3/2")
+    solution: str  # worked solution, Markdown
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True)
+class Family:
+    """A randomized question family (question_bank/families/<module>.py).
+
+    solve(params) must be pure; sample(rng, base_params) draws new parameters from a
+    random.Random (None until the family is randomized).
+    """
+
+    name: str
+    solve: Callable[[Mapping[str, Any]], Solved]
+    sample: Callable[[Any, Mapping[str, Any]], Mapping[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class PartVariant:
+    """One part as it appears on one variant's paper, with its frozen answer."""
+
+    part_id: str
+    kind: str
+    points: Fraction
+    text: str  # placeholders filled
+    params: Mapping[str, Any]  # frozen parameters (for arrows: the graph, used by follow-through)
+    answer: Expected
+    solution: str
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True)
+class Variant:
+    exam_id: str
+    exam_version: int
+    variant_id: str  # "original" or a Crockford base32 code
+    parts: tuple[PartVariant, ...]
+
+    def part(self, part_id: str) -> PartVariant:
+        for p in self.parts:
+            if p.part_id == part_id:
+                return p
+        raise KeyError(part_id)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's answers, as read from a file or a CSV row."""
+
+    student: str
+    variant: str
+    answers: Mapping[str, RawAnswer]
+    source: str  # file (and row) it came from, for messages
+    exam: str | None = None
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """One criterion (a keyword concept, an arrow, a numeric check) with what it matched."""
+
+    id: str
+    points: Fraction  # awarded
+    max: Fraction
+    met: bool
+    matched: tuple[str, ...] = ()  # the words or values that matched
+    feedback: str = ""  # shown when not met (or how it was met, e.g. follow-through)
+
+
+@dataclass(frozen=True)
+class PartScore:
+    student: str
+    part: str
+    score: Fraction
+    max: Fraction
+    criteria: tuple[CriterionResult, ...] = ()
+    notes: tuple[str, ...] = ()  # parse notes, tolerance used, "blank", ...
+    flags: tuple[str, ...] = ()  # review reasons: "unparseable", "ambiguous", "follow-through", ...
+    answer: str = ""  # the student's answer as text, for feedback and review
