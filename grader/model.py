@@ -140,6 +140,7 @@ class Submission:
     answers: Mapping[str, RawAnswer]
     source: str  # file (and row) it came from, for messages
     exam: str | None = None
+    course: str | None = None  # e.g. "INF5860": exercises for another audience do not count
 
 
 @dataclass(frozen=True)

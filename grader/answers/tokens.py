@@ -1,0 +1,198 @@
+"""Tokenizer for student answers: numbers (decimal comma aware), names and operators."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from grader.errors import AnswerError
+
+MAX_DIGITS = 50  # digits in one written number
+MAX_EXPONENT = 1000  # |n| in 1e<n> and in integer powers of numbers
+MAX_DEPTH = 20  # nesting of parentheses (also checked by the parser for signs and powers)
+MAX_TOKENS = 300
+
+# Functions that take several arguments: a comma inside their parentheses separates arguments.
+MULTI_ARG = frozenset({"max", "min"})
+
+_NUMBER = re.compile(r"(?:\d[\d.,]*|\.\d[\d.,]*)(?:[eE][+-]?\d+)?")
+_NUMBER_NO_COMMA = re.compile(r"(?:\d[\d.]*|\.\d[\d.]*)(?:[eE][+-]?\d+)?")
+_NAME = re.compile(r"[^\W\d]\w*")
+_OPERATORS = frozenset("+-*/^(),!%")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: kind is 'num', 'name' or 'op'; canon is how it is shown in `normalized`."""
+
+    kind: str
+    text: str
+    pos: int
+    value: Fraction | None = None
+    canon: str = ""
+    note: str | None = None  # numbers: how the separators were read
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True)
+class Decimal:
+    """A number as read from its digits, with what a reviewer should know about it."""
+
+    value: Fraction
+    canon: str
+    note: str | None = None
+    ambiguous: bool = False
+
+
+def _fail(lexeme: str, why: str) -> AnswerError:
+    return AnswerError(f"could not read '{lexeme}' as a number: {why}")
+
+
+def _thousands_ok(groups: list[str]) -> bool:
+    """First group 1-3 digits not starting with 0, the others exactly 3 digits."""
+    first, rest = groups[0], groups[1:]
+    return 1 <= len(first) <= 3 and first[0] != "0" and all(len(g) == 3 for g in rest)
+
+
+def _split_mantissa(lexeme: str, mantissa: str) -> tuple[str, str, str | None]:
+    """Return (integer digits, fraction digits, separator kind read as decimal mark)."""
+    if re.search(r"[.,]{2}", mantissa):
+        raise _fail(lexeme, "two decimal points in a row")
+    if mantissa.endswith(".") and mantissa.count(".") == 1:
+        mantissa = mantissa[:-1]  # "2." is 2, as on a calculator
+    if mantissa[-1] in ".,":
+        raise _fail(lexeme, f"it ends with '{mantissa[-1]}'")
+    seps = [c for c in mantissa if c in ".,"]
+    if not seps:
+        return mantissa, "", None
+    kinds = set(seps)
+    if len(kinds) == 2:
+        dec = seps[-1]
+        thou = "," if dec == "." else "."
+        head, _, frac = mantissa.rpartition(dec)
+        if seps.count(dec) > 1 or not _thousands_ok(head.split(thou)):
+            raise _fail(lexeme, "mixed '.' and ',' that are not thousands separators")
+        return head.replace(thou, ""), frac, dec + thou
+    sep = seps[0]
+    groups = mantissa.split(sep)
+    if len(groups) == 2:
+        return groups[0], groups[1], sep
+    if _thousands_ok(groups):
+        return "".join(groups), "", "thousands" + sep
+    what = "more than one decimal comma" if sep == "," else "more than one decimal point"
+    raise _fail(lexeme, what)
+
+
+def read_decimal(lexeme: str) -> Decimal:
+    """Read a written number exactly: decimal point or comma, thousands, scientific notation.
+
+    Raises:
+        AnswerError: the digits cannot be read as one number.
+
+    >>> read_decimal("0,5").value, read_decimal("0,5").note
+    (Fraction(1, 2), "read '0,5' as 0.5 (decimal comma)")
+    >>> read_decimal("1e-3").value
+    Fraction(1, 1000)
+    >>> read_decimal("2.5E+2").value
+    Fraction(250, 1)
+    >>> d = read_decimal("1,000"); (d.value, d.ambiguous)
+    (Fraction(1, 1), True)
+    >>> read_decimal("1.234,5").value
+    Fraction(2469, 2)
+    >>> read_decimal("1,5,3")
+    Traceback (most recent call last):
+    grader.errors.AnswerError: could not read '1,5,3' as a number: more than one decimal comma
+    """
+    mantissa, _, exp_text = lexeme.replace("E", "e").partition("e")
+    head, frac, kind = _split_mantissa(lexeme, mantissa)
+    head = head or "0"
+    if len(head.lstrip("0")) + len(frac) > MAX_DIGITS:
+        raise _fail(lexeme, f"more than {MAX_DIGITS} digits")
+    exponent = 0
+    if exp_text:
+        digits = exp_text.lstrip("+-").lstrip("0")
+        if len(digits) > 4 or int(digits or "0") > MAX_EXPONENT:
+            raise _fail(lexeme, f"the power of ten is larger than {MAX_EXPONENT}")
+        exponent = int(exp_text)
+    value = Fraction(int(head + frac), 10 ** len(frac)) * Fraction(10) ** exponent
+    canon = head + ("." + frac if frac else "") + ("e" + exp_text if exp_text else "")
+    return Decimal(value, canon, *_describe(lexeme, canon, head, frac, kind))
+
+
+def _describe(
+    lexeme: str, canon: str, head: str, frac: str, kind: str | None
+) -> tuple[str | None, bool]:
+    """The note and ambiguity flag for how the separators in `lexeme` were read."""
+    if kind is None:
+        return None, False
+    if kind.startswith("thousands"):
+        return f"read '{lexeme}' as {canon} (thousands separators)", False
+    if len(kind) == 2:
+        return f"read '{lexeme}' as {canon} ('{kind[1]}' as thousands separator)", False
+    if len(frac) == 3 and _thousands_ok([head]):
+        other = head + frac
+        mark = "decimal comma" if kind == "," else "decimal point"
+        return (
+            f"read '{lexeme}' as {canon} ({mark}); it could also mean {other} "
+            f"with '{kind}' as thousands separator",
+            True,
+        )
+    if kind == ",":
+        return f"read '{lexeme}' as {canon} (decimal comma)", False
+    return None, False
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split normalized text into tokens; commas separate arguments only inside max(...)/min(...).
+
+    Raises:
+        AnswerError: an unknown character, a bad number, unbalanced or too deep parentheses.
+
+    >>> [t.canon for t in tokenize("2x+max(0,5)")]
+    ['2', 'x', '+', 'max', '(', '0', ',', '5', ')']
+    >>> [t.canon for t in tokenize("-1,5*3")]
+    ['-', '1.5', '*', '3']
+    """
+    tokens: list[Token] = []
+    stack: list[bool] = []  # per open '(': does a comma separate arguments here?
+    pos = 0
+    while pos < len(text):
+        ch = text[pos]
+        if ch == " ":
+            pos += 1
+            continue
+        in_args = bool(stack) and stack[-1]
+        match = (_NUMBER_NO_COMMA if in_args else _NUMBER).match(text, pos)
+        if match:
+            dec = read_decimal(match.group())
+            tokens.append(
+                Token("num", match.group(), pos, dec.value, dec.canon, dec.note, dec.ambiguous)
+            )
+            pos = match.end()
+            continue
+        match = _NAME.match(text, pos)
+        if match:
+            tokens.append(Token("name", match.group(), pos, canon=match.group()))
+            pos = match.end()
+            continue
+        if ch not in _OPERATORS:
+            raise AnswerError(f"could not read the character '{ch}' (position {pos + 1})")
+        if ch == "(":
+            prev = tokens[-1] if tokens else None
+            multi = prev is not None and prev.kind == "name" and prev.text.lower() in MULTI_ARG
+            stack.append(multi)
+            if len(stack) > MAX_DEPTH:
+                raise AnswerError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
+        elif ch == ")":
+            if not stack:
+                raise AnswerError("a ')' has no matching '('")
+            stack.pop()
+        tokens.append(Token("op", ch, pos, canon=ch))
+        if len(tokens) > MAX_TOKENS:
+            raise AnswerError(f"the answer is too long (more than {MAX_TOKENS} symbols)")
+        pos += 1
+    if stack:
+        raise AnswerError("a '(' is never closed")
+    return tokens
+

@@ -1,0 +1,145 @@
+"""Thin click layer over grader.api: parse options, call one function, print, set the exit code."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from grader import api
+from grader.errors import GraderError
+from grader.report.grades import format_points
+
+EXIT_PROBLEMS = 3  # the batch was graded, but some inputs went to errors.csv
+
+PathArg = click.Path(path_type=Path)
+ExistingPath = click.Path(path_type=Path, exists=True)
+
+
+def user_errors(func):
+    """Translate our typed errors into a one-line message and an exit code (no stack trace)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except GraderError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except Exception as exc:  # noqa: BLE001 - the last boundary before the user
+            if os.environ.get("GRADER_DEBUG"):
+                raise
+            click.echo(f"internal error: {exc!r} (set GRADER_DEBUG=1 for details; please "
+                       "report it)", err=True)
+            sys.exit(70)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="examgrader")
+def cli() -> None:
+    """examgrader: set, randomize, solve, grade and publish exams."""
+
+
+@cli.command("list")
+@user_errors
+def list_command() -> None:
+    """List the exams in the bank with their exercises, parts and points."""
+    for exam in api.list_exams():
+        click.echo(f"{exam.id} (version {exam.version}): {exam.title}, {exam.date}, "
+                   f"{format_points(exam.total_points)} points")
+        for exercise in exam.exercises:
+            audience = f" [{exercise.audience}]" if exercise.audience else ""
+            points = sum(p.points for p in exercise.parts)
+            click.echo(f"  {exercise.id}: {exercise.title}{audience} "
+                       f"({format_points(points)} points)")
+            for part in exercise.parts:
+                family = f", family {part.family}" if part.family else ""
+                click.echo(f"    {part.id}: {part.kind}, {format_points(part.points)} "
+                           f"points{family}")
+
+
+@cli.command()
+@click.argument("exam")
+@click.option("-o", "--out", "out_dir", type=PathArg, required=True, help="Output folder.")
+@click.option("--rubric", type=ExistingPath, help="Rubric YAML (default: the bank's).")
+@user_errors
+def paper(exam: str, out_dir: Path, rubric: Path | None) -> None:
+    """Write student papers, answer keys and key.json for EXAM (bank id or exam.yaml)."""
+    for path in api.make_papers(exam, out_dir, rubric=rubric):
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("exam")
+@click.argument("submissions", nargs=-1, required=True, type=PathArg)
+@click.option("-o", "--out", "out_dir", type=PathArg, required=True, help="Output folder.")
+@click.option("--key", type=ExistingPath, help="Frozen key.json from `grader paper`.")
+@click.option("--rubric", type=ExistingPath, help="Rubric YAML (default: the bank's).")
+@click.option("--scale", help="Grade letters, e.g. A=89,B=77,C=65,D=53,E=41 (percent needed).")
+@user_errors
+def grade(exam: str, submissions: tuple[Path, ...], out_dir: Path, key: Path | None,
+          rubric: Path | None, scale: str | None) -> None:
+    """Grade SUBMISSIONS (files or folders of YAML/JSON/CSV) for EXAM into an output folder."""
+    summary = api.grade(exam, submissions, out_dir, key=key, rubric=rubric, scale=scale)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for problem in summary.problems:
+        who = ", ".join(x for x in (problem.student and f"student {problem.student}",
+                                    problem.part and f"part {problem.part}") if x)
+        level = "error" if problem.fatal else "warning"
+        click.echo(f"{level}: {problem.source}{', ' + who if who else ''}: {problem.problem}",
+                   err=True)
+    click.echo(f"graded {summary.students} students into {out_dir}; "
+               f"{summary.errors} inputs not graded, "
+               f"{len(summary.problems) - summary.errors} warnings (see errors.csv)")
+    if summary.problems:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@cli.group()
+def solve() -> None:
+    """Solve a computational question from a spec file (for teachers checking questions)."""
+
+
+@solve.command("backprop")
+@click.argument("graph_file", type=ExistingPath)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (DESIGN 3.1).")
+@user_errors
+def solve_backprop(graph_file: Path, as_json: bool) -> None:
+    """Forward values, one value per arrow and gradients of a computational graph."""
+    click.echo(api.solve_backprop(graph_file, as_json))
+
+
+@solve.command("cnn")
+@click.argument("spec_file", type=ExistingPath)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (DESIGN 3.2).")
+@user_errors
+def solve_cnn(spec_file: Path, as_json: bool) -> None:
+    """Field of view, effective stride, output sizes and parameters of a layer stack."""
+    click.echo(api.solve_cnn(spec_file, as_json))
+
+
+@cli.command()
+@click.argument("exam")
+@click.option("--rubric", type=ExistingPath, help="Rubric YAML (default: the bank's).")
+@user_errors
+def check(exam: str, rubric: Path | None) -> None:
+    """Validate EXAM and its rubric and grade every model answer (each must score full)."""
+    report = api.check(exam, rubric)
+    for line in report.lines:
+        click.echo(line)
+    if report.failures:
+        for failure in report.failures:
+            click.echo(f"FAIL {failure}", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {report.exam.id} and its rubric are consistent; every model answer "
+               "scores full marks")
+
+
+def main() -> None:
+    cli(prog_name="grader")

@@ -1,0 +1,100 @@
+"""Grade a stream of submissions against an exam's variants and rubric; one bad input never stops it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+from grader.errors import GraderError
+from grader.ingest.submissions import IngestProblem
+from grader.model import Exam, Part, PartScore, Submission, Variant
+from grader.rubric.engine import score_part
+from grader.rubric.loader import Rubric
+
+VariantLookup = Callable[[str], Variant]  # raises GraderError for an unknown variant id
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    student: str
+    variant: str
+    source: str
+    scores: tuple[PartScore, ...]
+
+    @property
+    def total(self) -> Fraction:
+        return sum((s.score for s in self.scores), Fraction(0))
+
+    @property
+    def max(self) -> Fraction:
+        return sum((s.max for s in self.scores), Fraction(0))
+
+
+@dataclass(frozen=True)
+class GradingContext:
+    exam: Exam
+    rubric: Rubric
+    variant: VariantLookup
+
+
+def parts_for(exam: Exam, course: str | None) -> tuple[Part, ...]:
+    """The parts that count for a student of `course` (all of them when the course is unknown).
+
+    An exercise with an audience ("INF9860 only") counts only for students whose course is named
+    in it; without a course on the submission every exercise counts.
+    """
+    if not course:
+        return exam.parts
+    wanted = course.strip().upper()
+    return tuple(p for ex in exam.exercises if not ex.audience or wanted in ex.audience.upper()
+                 for p in ex.parts)
+
+
+def grade_submission(sub: Submission, ctx: GradingContext) -> Iterator[StudentResult | IngestProblem]:
+    """Grade one submission: its result, plus a problem for every unknown part id."""
+    if sub.exam and sub.exam != ctx.exam.id:
+        yield IngestProblem(sub.source, f"submission is for exam '{sub.exam}', not "
+                            f"'{ctx.exam.id}'", student=sub.student)
+        return
+    try:
+        variant = ctx.variant(sub.variant)
+    except GraderError as exc:
+        yield IngestProblem(sub.source, exc.message, student=sub.student)
+        return
+    known = {p.id for p in ctx.exam.parts}
+    for part_id in sorted(set(sub.answers) - known):
+        yield IngestProblem(sub.source, f"unknown part id '{part_id}' (not graded; known parts: "
+                            f"{', '.join(sorted(known))})", student=sub.student, part=part_id,
+                            fatal=False)
+    scores = tuple(
+        score_part(ctx.rubric, ctx.rubric.parts[part.id], variant.part(part.id),
+                   sub.answers.get(part.id), student=sub.student)
+        for part in parts_for(ctx.exam, sub.course)
+    )
+    yield StudentResult(sub.student, sub.variant, sub.source, scores)
+
+
+def grade_stream(items: Iterable[Submission | IngestProblem], ctx: GradingContext,
+                 ) -> Iterator[StudentResult | IngestProblem]:
+    """Grade every submission in a stream; problems pass through, duplicates are reported.
+
+    An unexpected failure while grading one submission becomes a problem for that submission
+    (with the exception's message), so the rest of the batch is still graded.
+    """
+    seen: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, IngestProblem):
+            yield item
+            continue
+        if item.student in seen:
+            yield IngestProblem(item.source, f"duplicate student id (already graded from "
+                                f"{seen[item.student]}); this copy is not graded",
+                                student=item.student)
+            continue
+        seen[item.student] = item.source
+        try:
+            yield from grade_submission(item, ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken submission must not stop a batch
+            yield IngestProblem(item.source, f"internal error while grading: {exc!r}",
+                                student=item.student)

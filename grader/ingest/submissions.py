@@ -1,0 +1,210 @@
+"""Read student submissions (YAML/JSON files, CSV rows) into Submission values, never failing a batch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import InputError
+from grader.model import RawAnswer, Submission
+
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
+MAX_FILE_BYTES = 5_000_000  # a submission file larger than this is not a submission
+MAX_ANSWER_CHARS = 20_000  # longer answers are cut (and flagged) before grading
+ALLOWED_KEYS = {"student", "exam", "variant", "course", "answers"}
+CSV_FIXED_COLUMNS = ("student", "variant", "exam", "course")
+
+
+@dataclass(frozen=True)
+class IngestProblem:
+    """Something wrong with an input: a whole file or row (part is None) or one answer."""
+
+    source: str
+    problem: str
+    student: str = ""
+    part: str = ""
+    fatal: bool = True  # False: the submission is still graded (e.g. an unknown part id)
+
+
+class _StringLoader(yaml.SafeLoader):
+    """SafeLoader that keeps every scalar as the string the student typed.
+
+    YAML 1.1 would read `no` as False, `0,5` as 5 and `1e3` as a string but `1.0e+3` as a float;
+    student answers must reach the answer parser exactly as written. Only null (blank) survives.
+    """
+
+
+_StringLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestProblem]]:
+    """Turn files and folders into a sorted list of submission files.
+
+    Folders are searched (not recursively) for files with a submission suffix.
+    """
+    files: list[Path] = []
+    problems: list[IngestProblem] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SUBMISSION_SUFFIXES
+                                and p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(IngestProblem(str(path), "no such file or folder"))
+    return files, problems
+
+
+def read_text(path: Path) -> tuple[str, list[str]]:
+    """Read a file as UTF-8 (BOM allowed), falling back to Latin-1 with a warning.
+
+    Raises:
+        InputError: the file cannot be read or is too large.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"file is {size} bytes, more than {MAX_FILE_BYTES}", file=str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), ["not UTF-8: read as Latin-1, check accented letters"]
+
+
+def read_submissions(paths: Iterable[Path]) -> Iterator[Submission | IngestProblem]:
+    """Yield every submission found in files and folders, and a problem for each bad one."""
+    files, problems = expand_paths(paths)
+    yield from problems
+    for path in files:
+        try:
+            text, warnings = read_text(path)
+        except InputError as exc:
+            yield IngestProblem(str(path), exc.message)
+            continue
+        for warning in warnings:
+            yield IngestProblem(str(path), warning, fatal=False)
+        reader = _read_csv if path.suffix.lower() == ".csv" else _read_document
+        yield from reader(text, str(path), path.suffix.lower())
+
+
+def _read_document(text: str, source: str, suffix: str) -> Iterator[Submission | IngestProblem]:
+    try:
+        data = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_StringLoader)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        yield IngestProblem(source, f"not valid {suffix[1:].upper()}{line}: {_first_line(exc)}")
+        return
+    yield from submission_from_mapping(data, source)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def submission_from_mapping(data: Any, source: str) -> Iterator[Submission | IngestProblem]:
+    """Validate one submission document (DESIGN 3.5) and yield it, or the problems found."""
+    if not isinstance(data, Mapping):
+        yield IngestProblem(source, "expected a mapping with student, variant and answers")
+        return
+    student = _scalar(data.get("student"))
+    if not student:
+        yield IngestProblem(source, "no student id")
+        return
+    unknown = sorted(str(k) for k in data if k not in ALLOWED_KEYS)
+    if unknown:
+        yield IngestProblem(source, f"unknown keys {', '.join(unknown)} (expected "
+                            f"{', '.join(sorted(ALLOWED_KEYS))})", student=student)
+        return
+    answers = data.get("answers") or {}
+    if not isinstance(answers, Mapping):
+        yield IngestProblem(source, "answers must be a mapping of part id to answer",
+                            student=student)
+        return
+    parsed: dict[str, RawAnswer] = {}
+    for part, value in answers.items():
+        raw, problem = _raw_answer(value)
+        if problem:
+            yield IngestProblem(source, problem, student=student, part=str(part), fatal=False)
+        if raw is not None:
+            parsed[str(part)] = raw
+    yield Submission(
+        student=student,
+        variant=_scalar(data.get("variant")) or "original",
+        answers=parsed,
+        source=source,
+        exam=_scalar(data.get("exam")) or None,
+        course=_scalar(data.get("course")) or None,
+    )
+
+
+def _scalar(value: Any) -> str:
+    if value is None or isinstance(value, (Mapping, list)):
+        return ""
+    return str(value).strip()
+
+
+def _raw_answer(value: Any) -> tuple[RawAnswer | None, str]:
+    """A student's answer as text (or arrow id -> text), and a problem if it had to be altered."""
+    if value is None:
+        return None, ""
+    if isinstance(value, Mapping):
+        arrows = {str(k): _cut(_scalar(v))[0] for k, v in value.items() if _scalar(v)}
+        return arrows, ""
+    if isinstance(value, list):
+        return _cut("\n".join(_scalar(v) for v in value))
+    return _cut(str(value))
+
+
+def _cut(text: str) -> tuple[str, str]:
+    if len(text) <= MAX_ANSWER_CHARS:
+        return text, ""
+    return text[:MAX_ANSWER_CHARS], f"answer cut to its first {MAX_ANSWER_CHARS} characters"
+
+
+def _read_csv(text: str, source: str, _suffix: str) -> Iterator[Submission | IngestProblem]:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    if not reader.fieldnames or "student" not in reader.fieldnames:
+        yield IngestProblem(source, "CSV has no 'student' column")
+        return
+    try:
+        for row in reader:
+            yield from _csv_row(row, f"{source} row {reader.line_num}")
+    except csv.Error as exc:
+        yield IngestProblem(source, f"CSV cannot be read near line {reader.line_num}: {exc}")
+
+
+def _csv_row(row: Mapping[str, Any], source: str) -> Iterator[Submission | IngestProblem]:
+    """One CSV row: fixed columns, then one column per part; arrows as `part.arrow`."""
+    if None in row:  # more cells than header columns
+        yield IngestProblem(source, "row has more cells than the header has columns",
+                            student=_scalar(row.get("student")))
+        return
+    answers: dict[str, Any] = {}
+    for column, cell in row.items():
+        if column in CSV_FIXED_COLUMNS or not column or not _scalar(cell):
+            continue
+        part, _, arrow = column.partition(".")
+        if arrow:
+            answers.setdefault(part, {})[arrow] = cell
+        else:
+            answers[part] = cell
+    fixed = {key: row.get(key) for key in CSV_FIXED_COLUMNS if row.get(key)}
+    yield from submission_from_mapping({**fixed, "answers": answers}, source)

@@ -1,0 +1,204 @@
+"""key.json (version 1): frozen parameters and exact answers of variants, with a bank fingerprint.
+
+Layout (keys sorted, two-space indent, UTF-8, trailing newline; no timestamps, so the same
+inputs give byte-identical files)::
+
+    {"format": "examgrader-key", "version": 1,
+     "exam": {"id": "inf5860-2019", "version": 1},
+     "fingerprint": "sha256:<hex>",
+     "variants": {"original": {"parts": [
+         {"id": "ex3b", "kind": "number", "points": "1", "text": "...", "params": {...},
+          "answer": "23", "solution": "...", "figures": [{"id", "kind", "data", "caption"}]},
+         ...]}}}
+
+Parts are a list, in paper order. Points are exact strings ("9/2"); "4.5" is read too.
+
+The fingerprint is sha256 over a tag, the exam.yaml bytes, and, for every family the exam
+uses (sorted by name), its name and the bytes of the source file of the module that defines
+its ``solve``. Paths are not hashed, so the same bank gives the same fingerprint wherever it
+is installed. Changes in ``grader/solver`` are not covered: solvers are tested against
+independent oracles instead. A key whose fingerprint differs from the current bank's is
+reported by the caller as a warning (:func:`fingerprint_warning`), never silently regraded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.atomic import write_text_atomic
+from grader.bank import parse_points
+from grader.errors import InputError
+from grader.model import Exam, Family, Figure, PartVariant, Variant
+from grader.variants import plain
+
+KEY_FORMAT = "examgrader-key"
+KEY_VERSION = 1
+_FINGERPRINT_TAG = b"examgrader-bank-fingerprint-v1\0"
+
+
+@dataclass(frozen=True)
+class KeyMeta:
+    """What a key.json says about where it came from."""
+
+    exam_id: str
+    exam_version: int
+    fingerprint: str
+    version: int = KEY_VERSION
+
+
+def _families_used(exam_path: Path) -> list[str]:
+    """Family names in an exam.yaml, read leniently (the fingerprint must not fail on a typo)."""
+    try:
+        data = yaml.safe_load(exam_path.read_bytes())
+    except yaml.YAMLError:
+        return []
+    names = set()
+    for exercise in (data or {}).get("exercises") or []:
+        for part in (exercise or {}).get("parts") or []:
+            if isinstance(part, Mapping) and isinstance(part.get("family"), str):
+                names.add(part["family"])
+    return sorted(names)
+
+
+def _family_source(family: Family) -> bytes:
+    """The bytes of the module file that defines ``family.solve`` (b"" if it has none)."""
+    try:
+        source_file = inspect.getsourcefile(family.solve)
+    except TypeError:  # a builtin or C function
+        return b""
+    return Path(source_file).read_bytes() if source_file else b""
+
+
+def bank_fingerprint(exam_path: str | Path, families: Mapping[str, Family]) -> str:
+    """``"sha256:<hex>"`` of the exam.yaml and the sources of the families it uses.
+
+    Raises:
+        InputError: the exam file cannot be read.
+    """
+    path = Path(exam_path)
+    try:
+        exam_bytes = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read exam: {err}", file=str(path)) from None
+    digest = hashlib.sha256(_FINGERPRINT_TAG)
+    digest.update(len(exam_bytes).to_bytes(8, "big") + exam_bytes)
+    for name in _families_used(path):
+        source = _family_source(families[name]) if name in families else b""
+        for chunk in (name.encode(), source):
+            digest.update(len(chunk).to_bytes(8, "big") + chunk)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def fingerprint_warning(meta: KeyMeta, current: str) -> str | None:
+    """The warning to show when a key was made from another version of the bank, else None."""
+    if meta.fingerprint == current:
+        return None
+    return (f"the key for {meta.exam_id} was made from a different version of the question "
+            f"bank ({meta.fingerprint[:19]}..., now {current[:19]}...); grading uses the "
+            "frozen key, regenerate it if the change was intended")
+
+
+def _part_json(part: PartVariant) -> dict[str, Any]:
+    return {
+        "id": part.part_id,
+        "kind": part.kind,
+        "points": str(part.points),
+        "text": part.text,
+        "params": plain(part.params),
+        "answer": plain(part.answer),
+        "solution": part.solution,
+        "figures": [
+            {"id": f.id, "kind": f.kind, "data": plain(f.data), "caption": f.caption}
+            for f in part.figures
+        ],
+    }
+
+
+def key_text(exam: Exam, variants: Iterable[Variant], fingerprint: str) -> str:
+    """The key.json text (pure; see the module docstring for the layout)."""
+    document = {
+        "format": KEY_FORMAT,
+        "version": KEY_VERSION,
+        "exam": {"id": exam.id, "version": exam.version},
+        "fingerprint": fingerprint,
+        "variants": {v.variant_id: {"parts": [_part_json(p) for p in v.parts]} for v in variants},
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_key(path: str | Path, exam: Exam, variants: Iterable[Variant],
+              fingerprint: str) -> Path:
+    """Write key.json atomically; the same inputs give the same bytes."""
+    return write_text_atomic(path, key_text(exam, variants, fingerprint))
+
+
+def _require(data: Any, key: str, types: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(data, Mapping) or key not in data or not isinstance(data[key], types):
+        raise ValueError(f"{where}: '{key}' is missing or has the wrong type")
+    return data[key]
+
+
+def _read_part(data: Any, where: str) -> PartVariant:
+    part_id = _require(data, "id", str, where)
+    where = f"{where}, part {part_id}"
+    figures = tuple(
+        Figure(_require(f, "id", str, where), _require(f, "kind", str, where),
+               _require(f, "data", dict, where), f.get("caption", ""))
+        for f in _require(data, "figures", list, where)
+    )
+    answer = data.get("answer")
+    if answer is not None and not isinstance(answer, str | dict):
+        raise ValueError(f"{where}: 'answer' must be a string or a mapping")
+    return PartVariant(
+        part_id=part_id,
+        kind=_require(data, "kind", str, where),
+        points=parse_points(_require(data, "points", (str, int, float), where)),
+        text=_require(data, "text", str, where),
+        params=_require(data, "params", dict, where),
+        answer=answer,
+        solution=_require(data, "solution", str, where),
+        figures=figures,
+    )
+
+
+def _read_document(document: Any) -> tuple[KeyMeta, dict[str, Variant]]:
+    if not isinstance(document, Mapping) or document.get("format") != KEY_FORMAT:
+        raise ValueError("not an examgrader key (no \"format\": \"examgrader-key\")")
+    version = document.get("version")
+    if version != KEY_VERSION:
+        raise ValueError(f"key version {version!r} is not supported (supported: {KEY_VERSION})")
+    exam = _require(document, "exam", dict, "key")
+    meta = KeyMeta(_require(exam, "id", str, "exam"), _require(exam, "version", int, "exam"),
+                   _require(document, "fingerprint", str, "key"), version)
+    variants = {}
+    for variant_id, body in _require(document, "variants", dict, "key").items():
+        where = f"variant {variant_id}"
+        parts = tuple(_read_part(p, where) for p in _require(body, "parts", list, where))
+        variants[variant_id] = Variant(meta.exam_id, meta.exam_version, variant_id, parts)
+    return meta, variants
+
+
+def read_key(path: str | Path) -> tuple[KeyMeta, dict[str, Variant]]:
+    """Read a key.json written by :func:`write_key`.
+
+    Returns:
+        The key's metadata and its variants by id.
+
+    Raises:
+        InputError: the file cannot be read, is not JSON, or is not a version-1 key.
+    """
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        return _read_document(document)
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read key: {err}", file=str(path)) from None
+    except ValueError as err:  # json.JSONDecodeError is a ValueError too
+        raise InputError(f"not a valid key: {err}", file=str(path)) from None

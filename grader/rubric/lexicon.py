@@ -1,0 +1,92 @@
+"""Built-in paraphrase lexicon: general-language knowledge the matcher adds to pattern words.
+
+Each group has *heads* and *members*. A pattern word that is a head (or a prefix such as
+``reduc*`` that names a head) also matches every member of its group. Members are not heads
+when they are ambiguous on their own ("lower layers", "less is more"): writing ``lower`` in a
+pattern does not turn it into "reduce". Members may be phrases; phrase words are matched in
+order with the usual gaps. British spellings and hyphenation are handled by ``text``, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Group:
+    """Words that mean the same change, comparison or cause in an answer."""
+
+    name: str
+    heads: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("increase", ("increase", "raise", "grow", "boost", "enlarge", "expand", "amplify"),
+          ("larger", "bigger", "higher", "greater", "go up", "goes up")),
+    Group("decrease", ("decrease", "reduce", "diminish", "mitigate", "minimize", "lessen",
+                       "shrink", "alleviate", "limit"),
+          ("lower", "less", "fewer", "smaller", "cut down", "bring down", "go down",
+           "goes down", "damp", "dampen", "counteract", "combat")),
+    Group("speed-up", ("speed up", "accelerate", "faster", "quicker", "hasten"),
+          ("converge faster", "converges faster", "quick", "fast", "sooner", "speeds up")),
+    Group("prevent", ("prevent", "avoid", "stop", "hinder", "counteract", "combat"),
+          ("guard against", "protect against", "reduce", "mitigate", "fight", "limit")),
+    Group("cause", ("cause", "lead to", "result in", "give rise to"),
+          ("leads to", "results in", "gives rise to", "produce", "induce", "because of",
+           "due to")),
+    Group("remove", ("remove", "drop", "delete", "eliminate", "discard", "deactivate",
+                     "disable", "omit", "exclude", "ignore"),
+          ("switch off", "turn off", "shut off", "shut down", "zero out", "set to zero",
+           "leave out", "mask", "kill", "deactivated")),
+    Group("random", ("random", "randomly", "stochastic", "arbitrary"),
+          ("by chance", "with probability", "with a probability", "stochastically",
+           "probabilistic", "probabilistically", "arbitrarily")),
+    Group("same", ("same", "identical", "equal"),
+          ("equally", "alike", "indistinguishable", "symmetric", "identically")),
+    Group("compute", ("compute", "calculate", "evaluate"),
+          ("computing", "calculation", "computation", "estimate", "approximate")),
+    Group("stabilize", ("stabilize", "smooth", "damp", "dampen"),
+          ("stabilise", "reduce oscillation", "less oscillation", "fewer oscillations",
+           "smoother", "stable")),
+    Group("explode", ("explode", "blow up"), ("diverge", "grow large", "become large")),
+    Group("vanish", ("vanish",), ("die out", "go to zero", "become small", "shrink to zero",
+                                  "tend to zero")),
+)
+
+
+def _index(groups: tuple[Group, ...]) -> Mapping[str, tuple[str, ...]]:
+    """head -> every other word of its group (heads first, then members)."""
+    index: dict[str, list[str]] = {}
+    for group in groups:
+        words = group.heads + group.members
+        for head in group.heads:
+            alts = index.setdefault(head, [])
+            alts.extend(w for w in words if w != head and w not in alts)
+    return {head: tuple(alts) for head, alts in index.items()}
+
+
+LEXICON: Mapping[str, tuple[str, ...]] = _index(GROUPS)
+
+
+def alternatives(word: str, *, prefix: bool = False) -> tuple[str, ...]:
+    """Paraphrases of one normalized pattern word (empty when it names no head).
+
+    A prefix names a head when the head starts with it and at most 3 letters are left over
+    (``reduc*`` -> reduce; ``re*`` names nothing).
+
+    >>> alternatives("reduce")[:3]
+    ('decrease', 'diminish', 'mitigate')
+    >>> alternatives("lower")
+    ()
+    >>> "accelerate" in alternatives("faster"), "decrease" in alternatives("reduc", prefix=True)
+    (True, True)
+    """
+    if not prefix:
+        return LEXICON.get(word, ())
+    found: list[str] = []
+    for head, alts in LEXICON.items():
+        if " " not in head and head.startswith(word) and len(head) - len(word) <= 3:
+            found.extend(a for a in (head, *alts) if a not in found)
+    return tuple(found)
