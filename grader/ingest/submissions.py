@@ -163,6 +163,11 @@ def _raw_answer(value: Any) -> tuple[RawAnswer | None, str]:
         return None, ""
     if isinstance(value, Mapping):
         arrows = {str(k): _cut(_scalar(v))[0] for k, v in value.items() if _scalar(v)}
+        # YAML reads {a1: -0,2} as a1: "-0" plus a key "2": a decimal comma in a flow mapping.
+        split = [str(k) for k, v in value.items() if v is None and str(k).isdigit()]
+        if split:
+            return arrows, (f"'{', '.join(split)}' looks like the decimals of a number written "
+                            "with a decimal comma inside {...}; quote such values: \"-0,2\"")
         return arrows, ""
     if isinstance(value, list):
         return _cut("\n".join(_scalar(v) for v in value))

@@ -1,0 +1,346 @@
+"""Safe parsing of student numbers and expressions into exact SymPy values.
+
+Security note: student text is data, never code. Nothing here calls eval, exec, sympify,
+parse_expr, lambdify or ast.literal_eval; a hand-written tokenizer and precedence-climbing parser
+build values only through grader.answers.arith, whose operations check bounds before computing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from grader.answers import arith
+from grader.answers.normalize import EXPRESSION_STEPS, NUMBER_STEPS, normalize, times_ten
+from grader.answers.tokens import MAX_DEPTH, Token, tokenize
+from grader.errors import AnswerError
+
+MAX_NUMBER_LENGTH = 200
+MAX_EXPRESSION_LENGTH = 500
+_CACHE_SIZE = 8192
+# What SymPy may raise on odd but bounded input; turned into a plain AnswerError at the boundary.
+_MATH_ERRORS = (ArithmeticError, TypeError, ValueError, RecursionError, OverflowError)
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    """A student's answer as read: the exact value, the text read, notes and review flags."""
+
+    value: sympy.Expr  # exact: Rational for numbers, exact expression otherwise
+    normalized: str  # the text after normalization (what was actually read)
+    notes: tuple[str, ...] = ()  # plain-language notes ("read '0,5' as 0.5 (decimal comma)")
+    flags: tuple[str, ...] = ()  # review flags: "ambiguous", ...
+
+
+class _Parser:
+    """Precedence climbing over tokens: expr > term (* / implied) > sign > power > postfix > atom."""
+
+    def __init__(
+        self, tokens: list[Token], names: dict[str, sympy.Symbol], allow_percent: bool
+    ) -> None:
+        self.tokens = tokens
+        self.names = names
+        self.allow_percent = allow_percent
+        self.pos = 0
+        self.depth = 0
+        self.notes: list[str] = []
+        self.flags: list[str] = []
+
+    def peek(self, text: str | None = None) -> Token | None:
+        tok = self.tokens[self.pos] if self.pos < len(self.tokens) else None
+        if text is not None and (tok is None or tok.kind != "op" or tok.text != text):
+            return None
+        return tok
+
+    def take(self) -> Token:
+        tok = self.peek()
+        if tok is None:
+            raise AnswerError("the answer ends too early (something is missing at the end)")
+        self.pos += 1
+        return tok
+
+    def expect(self, text: str) -> None:
+        tok = self.take()
+        if tok.kind != "op" or tok.text != text:
+            raise AnswerError(f"expected '{text}' but found '{tok.text}'")
+
+    def flag(self, note: str) -> None:
+        self.notes.append(note)
+        if "ambiguous" not in self.flags:
+            self.flags.append("ambiguous")
+
+    def parse(self) -> arith.Value:
+        value = self.expr()
+        tok = self.peek()
+        if tok is not None:
+            raise AnswerError(f"could not read the answer from '{tok.text}' on")
+        return value
+
+    def expr(self) -> arith.Value:
+        value = self.term()
+        while (tok := self.peek("+") or self.peek("-")) is not None:
+            self.pos += 1
+            rhs = self.term()
+            value = arith.add(value, rhs) if tok.text == "+" else arith.sub(value, rhs)
+        return value
+
+    def term(self) -> arith.Value:
+        value = self.unary()
+        divided = False
+        while True:
+            tok = self.peek("*") or self.peek("/")
+            if tok is not None:
+                self.pos += 1
+                rhs = self.unary()
+                value = arith.mul(value, rhs) if tok.text == "*" else arith.div(value, rhs)
+                divided = divided or tok.text == "/"
+            elif self.implied():
+                start = self.tokens[self.pos - 1]
+                value = arith.mul(value, self.power())
+                if divided:
+                    self.flag(f"read '/' before '{start.canon}{self.tokens[self.pos - 1].canon}'"
+                              " as dividing only by what comes right after it; add parentheses"
+                              " if you meant otherwise")
+            else:
+                return value
+
+    def implied(self) -> bool:
+        """Is there an implied multiplication here ('2x', '2(3+4)', '(a+b)(a-b)')?"""
+        nxt = self.peek()
+        if self.pos == 0 or nxt is None or not (nxt.kind != "op" or nxt.text == "("):
+            return False
+        prev = self.tokens[self.pos - 1]
+        if prev.kind == "op" and prev.text != ")":
+            return False
+        if nxt.kind == "num":
+            shown = f"{prev.text} {nxt.text}"
+            raise AnswerError(
+                f"two numbers or values next to each other ('{shown}'): write an operator such"
+                " as * or + between them (and use one decimal mark, like 2.5 or 2,5)"
+            )
+        return True
+
+    def unary(self) -> arith.Value:
+        self.depth += 1
+        if self.depth > 2 * MAX_DEPTH:
+            raise AnswerError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
+        tok = self.peek("-") or self.peek("+")
+        if tok is not None:
+            self.pos += 1
+            value = self.unary()
+            value = arith.neg(value) if tok.text == "-" else value
+        else:
+            value = self.power()
+        self.depth -= 1
+        return value
+
+    def power(self) -> arith.Value:
+        base = self.postfix()
+        if self.peek("^") is None:
+            return base
+        self.pos += 1
+        return arith.power(base, self.unary())
+
+    def postfix(self) -> arith.Value:
+        value = self.atom()
+        while (tok := self.peek("!") or self.peek("%")) is not None:
+            self.pos += 1
+            if tok.text == "!":
+                raise AnswerError("factorials ('!') are not accepted; write the number itself")
+            if not self.allow_percent:
+                raise AnswerError("a percent sign is not accepted here: write 0.5 rather than 50 %")
+            value = arith.div(value, Fraction(100))
+            self.notes.append("read '%' as 1/100 (percent)")
+        return value
+
+    def atom(self) -> arith.Value:
+        tok = self.take()
+        if tok.kind == "num":
+            if tok.note:
+                (self.flag if tok.ambiguous else self.notes.append)(tok.note)
+            assert tok.value is not None
+            return tok.value
+        if tok.kind == "name":
+            return self.name(tok)
+        if tok.text == "(":
+            value = self.expr()
+            self.expect(")")
+            return value
+        raise AnswerError(f"unexpected '{tok.text}' (position {tok.pos + 1})")
+
+    def name(self, tok: Token) -> arith.Value:
+        if tok.text in self.names:
+            return self.names[tok.text]
+        key = tok.text.lower()
+        if key in arith.FUNCTIONS:
+            if self.peek("(") is None:
+                raise AnswerError(f"write {key}(...) with parentheses around its argument")
+            return self.call(key)
+        if key in arith.CONSTANTS:
+            return arith.CONSTANTS[key]
+        hint = ""
+        if len(tok.text) > 1 and all(c in self.names for c in tok.text):
+            hint = f"; for a product write {'*'.join(tok.text)}"
+        elif not self.names:
+            hint = "; write only the number"
+        raise AnswerError(f"'{tok.text}' is not a known name or function{hint}")
+
+    def call(self, name: str) -> arith.Value:
+        self.expect("(")
+        args = [self.expr()]
+        while (comma := self.peek(",")) is not None:
+            before = self.tokens[self.pos - 1]
+            self.pos += 1
+            after = self.peek()
+            if before.kind == "num" and after is not None and after.kind == "num":
+                if before.pos + len(before.text) == comma.pos == after.pos - 1:
+                    self.flag(f"read '{before.text},{after.text}' in {name}(...) as two"
+                              " arguments, not a decimal comma")
+            args.append(self.expr())
+        self.expect(")")
+        fn, arity = arith.FUNCTIONS[name]
+        if arity is not None and len(args) != arity:
+            raise AnswerError(f"{name}(...) takes {arity} argument, not {len(args)}")
+        return fn(*args)
+
+
+def _read(text: str, limit: int, steps: tuple, names: dict, allow_percent: bool) -> tuple:
+    """Normalize, tokenize and parse; return (value, normalized text, notes, flags)."""
+    if len(text) > limit:
+        raise AnswerError(f"the answer is too long ({len(text)} characters; at most {limit})")
+    if not text.strip():
+        raise AnswerError("the answer is empty")
+    clean, notes = normalize(text, steps)
+    if not clean.strip():
+        raise AnswerError("the answer is empty after removing what is not part of it")
+    if "=" in clean:
+        raise AnswerError("write only the final answer, not an equation with '='")
+    tokens = tokenize(clean)
+    parser = _Parser(tokens, names, allow_percent)
+    try:
+        value = parser.parse()
+    except _MATH_ERRORS as exc:  # SymPy internals on odd input: report, never crash
+        raise AnswerError("could not work out the value of the answer") from exc
+    shown = "".join(
+        (" " if i and clean[t.pos - 1] == " " else "") + t.canon for i, t in enumerate(tokens)
+    )
+    return value, shown, notes + tuple(parser.notes), tuple(parser.flags)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _parse_number(text: str, allow_percent: bool) -> ParsedAnswer:
+    value, shown, notes, flags = _read(text, MAX_NUMBER_LENGTH, NUMBER_STEPS, {}, allow_percent)
+    expr = arith.to_sympy(value)
+    if not isinstance(value, Fraction):
+        _check_real(expr)
+    return ParsedAnswer(expr, shown, notes, flags)
+
+
+def _check_real(expr: sympy.Expr) -> None:
+    """Reject a number that is not real (sqrt(-1)) or cannot be evaluated."""
+    try:
+        real = expr.is_extended_real
+        if real is None:
+            re_part, im_part = expr.evalf(30).as_real_imag()
+            real = im_part == 0 and re_part.is_number
+    except _MATH_ERRORS as exc:
+        raise AnswerError("could not work out the value of the answer") from exc
+    if not real:
+        raise AnswerError("the answer is not a real number")
+
+
+def parse_number(text: str, *, allow_percent: bool = False) -> ParsedAnswer:
+    """Read a number answer exactly: arithmetic and functions of numbers are allowed.
+
+    Args:
+        text: the student's answer.
+        allow_percent: read '50 %' as 1/2 (otherwise a percent sign is an error).
+
+    Raises:
+        AnswerError: the answer cannot be read; the message is meant for the student.
+
+    >>> parse_number("-1,5").value
+    -3/2
+    >>> parse_number("1 + (3-1) + (5-1) + (7-1)").value
+    13
+    >>> parse_number("3·10⁻²").value
+    3/100
+    >>> parse_number("3..5")
+    Traceback (most recent call last):
+    grader.errors.AnswerError: could not read '3..5' as a number: two decimal points in a row
+    """
+    return _parse_number(text, bool(allow_percent))
+
+
+_SYMBOLS_CACHE: dict[str, sympy.Symbol] = {}
+
+
+def symbol(name: str) -> sympy.Symbol:
+    """The SymPy symbol used for a variable name (real-valued, as in every exam question)."""
+    if name not in _SYMBOLS_CACHE:
+        _SYMBOLS_CACHE[name] = sympy.Symbol(name, real=True)
+    return _SYMBOLS_CACHE[name]
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _parse_expression(text: str, symbols: frozenset[str]) -> ParsedAnswer:
+    names = {n: symbol(n) for n in symbols}
+    steps = EXPRESSION_STEPS
+    if not symbols & {"x", "X"}:
+        steps = (*steps, times_ten)
+    value, shown, notes, flags = _read(text, MAX_EXPRESSION_LENGTH, steps, names, False)
+    return ParsedAnswer(arith.to_sympy(value), shown, notes, flags)
+
+
+def parse_expression(text: str, *, symbols: Iterable[str] = ()) -> ParsedAnswer:
+    """Read an expression in the variables `symbols` (real symbols; e and pi are constants).
+
+    Raises:
+        AnswerError: the answer cannot be read or uses an unknown name.
+        ValueError: a symbol name given by the caller is not an identifier.
+
+    >>> parse_expression("2x(x+1)", symbols=["x"]).value
+    2*x*(x + 1)
+    >>> parse_expression("(a+b)(a−b)", symbols="ab").value
+    (a - b)*(a + b)
+    """
+    names = frozenset(symbols)
+    bad = [n for n in names if not n.isidentifier()]
+    if bad:
+        raise ValueError(f"symbol names must be identifiers: {bad}")
+    return _parse_expression(text, names)
+
+
+def expected_value(text: str) -> sympy.Expr:
+    """Read a TRUSTED exact answer from the bank or key ('23', '-7/2', 'exp(2)', 'x^2+1').
+
+    Every name that is not a function or constant is taken as a variable.
+
+    Raises:
+        ValueError: the text cannot be read.
+
+    >>> expected_value("-7/2"), expected_value("exp(2)"), expected_value("2*w**2")
+    (-7/2, exp(2), 2*w**2)
+    """
+    try:
+        clean, _ = normalize(str(text), EXPRESSION_STEPS)
+        names = {
+            t.text
+            for t in tokenize(clean)
+            if t.kind == "name"
+            and t.text.lower() not in arith.FUNCTIONS
+            and t.text.lower() not in arith.CONSTANTS
+        }
+        return parse_expression(str(text), symbols=names).value
+    except AnswerError as exc:
+        raise ValueError(f"cannot read the expected answer {text!r}: {exc.message}") from None
+
+
+def clear_cache() -> None:
+    """Forget cached parses (tests that count calls need fresh parsing)."""
+    _parse_number.cache_clear()
+    _parse_expression.cache_clear()
