@@ -1,4 +1,4 @@
-"""Grade a stream of submissions against an exam's variants and rubric; one bad input never stops it."""
+"""Grade submissions against variants and a rubric; bad inputs never stop it."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def parts_for(exam: Exam, course: str | None) -> tuple[Part, ...]:
                  for p in ex.parts)
 
 
-def grade_submission(sub: Submission, ctx: GradingContext) -> Iterator[StudentResult | IngestProblem]:
+def grade_submission(sub: Submission, ctx: GradingContext,
+                     ) -> Iterator[StudentResult | IngestProblem]:
     """Grade one submission: its result, plus a problem for every unknown part id."""
     if sub.exam and sub.exam != ctx.exam.id:
         yield IngestProblem(sub.source, f"submission is for exam '{sub.exam}', not "

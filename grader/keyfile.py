@@ -61,8 +61,10 @@ def _families_used(exam_path: Path) -> list[str]:
     except yaml.YAMLError:
         return []
     names = set()
-    for exercise in (data or {}).get("exercises") or []:
-        for part in (exercise or {}).get("parts") or []:
+    exercises = data.get("exercises") if isinstance(data, Mapping) else None
+    for exercise in exercises if isinstance(exercises, list) else []:
+        parts = exercise.get("parts") if isinstance(exercise, Mapping) else None
+        for part in parts if isinstance(parts, list) else []:
             if isinstance(part, Mapping) and isinstance(part.get("family"), str):
                 names.add(part["family"])
     return sorted(names)

@@ -72,7 +72,7 @@ class Exam:
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure as data; grader.paper draws it (kind 'graph': data is a graph mapping, DESIGN 3.1)."""
+    """A figure as data; grader.paper draws it (kind 'graph': a DESIGN 3.1 graph mapping)."""
 
     id: str
     kind: str

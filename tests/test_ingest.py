@@ -1,4 +1,4 @@
-"""Reading submissions: formats, encodings, and every kind of bad input as a problem, not a crash."""
+"""Reading submissions: formats, encodings, and bad input as a problem, not a crash."""
 
 from __future__ import annotations
 

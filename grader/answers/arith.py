@@ -33,7 +33,9 @@ def check_size(value: Fraction) -> Fraction:
 def to_sympy(value: Value) -> sympy.Expr:
     """The value as a SymPy expression (Fractions become sympy.Rational)."""
     if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
+        if value.denominator == 1:
+            return sympy.Integer(value.numerator)
+        return sympy.Rational(value.numerator, value.denominator, 1)  # already in lowest terms
     return value
 
 

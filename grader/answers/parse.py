@@ -37,7 +37,7 @@ class ParsedAnswer:
 
 
 class _Parser:
-    """Precedence climbing over tokens: expr > term (* / implied) > sign > power > postfix > atom."""
+    """Precedence climbing: expr > term (* / implied) > sign > power > postfix > atom."""
 
     def __init__(
         self, tokens: list[Token], names: dict[str, sympy.Symbol], allow_percent: bool
@@ -50,9 +50,10 @@ class _Parser:
         self.notes: list[str] = []
         self.flags: list[str] = []
 
-    def peek(self, text: str | None = None) -> Token | None:
+    def peek(self, ops: str = "") -> Token | None:
+        """The next token; with `ops` (one-character operators), only if it is one of them."""
         tok = self.tokens[self.pos] if self.pos < len(self.tokens) else None
-        if text is not None and (tok is None or tok.kind != "op" or tok.text != text):
+        if ops and (tok is None or tok.kind != "op" or tok.text not in ops):
             return None
         return tok
 
@@ -82,7 +83,7 @@ class _Parser:
 
     def expr(self) -> arith.Value:
         value = self.term()
-        while (tok := self.peek("+") or self.peek("-")) is not None:
+        while (tok := self.peek("+-")) is not None:
             self.pos += 1
             rhs = self.term()
             value = arith.add(value, rhs) if tok.text == "+" else arith.sub(value, rhs)
@@ -92,7 +93,7 @@ class _Parser:
         value = self.unary()
         divided = False
         while True:
-            tok = self.peek("*") or self.peek("/")
+            tok = self.peek("*/")
             if tok is not None:
                 self.pos += 1
                 rhs = self.unary()
@@ -102,9 +103,11 @@ class _Parser:
                 start = self.tokens[self.pos - 1]
                 value = arith.mul(value, self.power())
                 if divided:
-                    self.flag(f"read '/' before '{start.canon}{self.tokens[self.pos - 1].canon}'"
-                              " as dividing only by what comes right after it; add parentheses"
-                              " if you meant otherwise")
+                    self.flag(
+                        f"read '/' before '{start.canon}{self.tokens[self.pos - 1].canon}'"
+                        " as dividing only by what comes right after it; add parentheses"
+                        " if you meant otherwise"
+                    )
             else:
                 return value
 
@@ -128,7 +131,7 @@ class _Parser:
         self.depth += 1
         if self.depth > 2 * MAX_DEPTH:
             raise AnswerError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
-        tok = self.peek("-") or self.peek("+")
+        tok = self.peek("-+")
         if tok is not None:
             self.pos += 1
             value = self.unary()
@@ -147,7 +150,7 @@ class _Parser:
 
     def postfix(self) -> arith.Value:
         value = self.atom()
-        while (tok := self.peek("!") or self.peek("%")) is not None:
+        while (tok := self.peek("!%")) is not None:
             self.pos += 1
             if tok.text == "!":
                 raise AnswerError("factorials ('!') are not accepted; write the number itself")
@@ -198,8 +201,10 @@ class _Parser:
             after = self.peek()
             if before.kind == "num" and after is not None and after.kind == "num":
                 if before.pos + len(before.text) == comma.pos == after.pos - 1:
-                    self.flag(f"read '{before.text},{after.text}' in {name}(...) as two"
-                              " arguments, not a decimal comma")
+                    self.flag(
+                        f"read '{before.text},{after.text}' in {name}(...) as two"
+                        " arguments, not a decimal comma"
+                    )
             args.append(self.expr())
         self.expect(")")
         fn, arity = arith.FUNCTIONS[name]

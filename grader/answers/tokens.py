@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from grader.errors import AnswerError
 
@@ -16,14 +16,14 @@ MAX_TOKENS = 300
 # Functions that take several arguments: a comma inside their parentheses separates arguments.
 MULTI_ARG = frozenset({"max", "min"})
 
-_NUMBER = re.compile(r"(?:\d[\d.,]*|\.\d[\d.,]*)(?:[eE][+-]?\d+)?")
-_NUMBER_NO_COMMA = re.compile(r"(?:\d[\d.]*|\.\d[\d.]*)(?:[eE][+-]?\d+)?")
-_NAME = re.compile(r"[^\W\d]\w*")
-_OPERATORS = frozenset("+-*/^(),!%")
+_NUMBER = r"(?:\d[\d.,]*|\.\d[\d.,]*)(?:[eE][+-]?\d+)?"
+_NUMBER_NO_COMMA = r"(?:\d[\d.]*|\.\d[\d.]*)(?:[eE][+-]?\d+)?"
+_REST = r"|(?P<name>[^\W\d]\w*)|(?P<op>[-+*/^(),!%])|(?P<space> +)"
+_SCAN = re.compile(f"(?P<num>{_NUMBER}){_REST}")
+_SCAN_ARGS = re.compile(f"(?P<num>{_NUMBER_NO_COMMA}){_REST}")  # inside max(...), min(...)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a NamedTuple: frozen dataclasses are slow to build, and this is hot
     """One token: kind is 'num', 'name' or 'op'; canon is how it is shown in `normalized`."""
 
     kind: str
@@ -35,8 +35,7 @@ class Token:
     ambiguous: bool = False
 
 
-@dataclass(frozen=True)
-class Decimal:
+class Decimal(NamedTuple):
     """A number as read from its digits, with what a reviewer should know about it."""
 
     value: Fraction
@@ -104,6 +103,8 @@ def read_decimal(lexeme: str) -> Decimal:
     Traceback (most recent call last):
     grader.errors.AnswerError: could not read '1,5,3' as a number: more than one decimal comma
     """
+    if lexeme.isdigit() and len(lexeme) <= MAX_DIGITS:  # the common case, fast
+        return Decimal(Fraction(int(lexeme)), lexeme)
     mantissa, _, exp_text = lexeme.replace("E", "e").partition("e")
     head, frac, kind = _split_mantissa(lexeme, mantissa)
     head = head or "0"
@@ -158,41 +159,34 @@ def tokenize(text: str) -> list[Token]:
     stack: list[bool] = []  # per open '(': does a comma separate arguments here?
     pos = 0
     while pos < len(text):
-        ch = text[pos]
-        if ch == " ":
-            pos += 1
-            continue
-        in_args = bool(stack) and stack[-1]
-        match = (_NUMBER_NO_COMMA if in_args else _NUMBER).match(text, pos)
-        if match:
-            dec = read_decimal(match.group())
-            tokens.append(
-                Token("num", match.group(), pos, dec.value, dec.canon, dec.note, dec.ambiguous)
-            )
-            pos = match.end()
-            continue
-        match = _NAME.match(text, pos)
-        if match:
-            tokens.append(Token("name", match.group(), pos, canon=match.group()))
-            pos = match.end()
-            continue
-        if ch not in _OPERATORS:
-            raise AnswerError(f"could not read the character '{ch}' (position {pos + 1})")
-        if ch == "(":
-            prev = tokens[-1] if tokens else None
-            multi = prev is not None and prev.kind == "name" and prev.text.lower() in MULTI_ARG
-            stack.append(multi)
-            if len(stack) > MAX_DEPTH:
-                raise AnswerError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
-        elif ch == ")":
-            if not stack:
-                raise AnswerError("a ')' has no matching '('")
-            stack.pop()
-        tokens.append(Token("op", ch, pos, canon=ch))
+        match = (_SCAN_ARGS if stack and stack[-1] else _SCAN).match(text, pos)
+        if match is None:
+            raise AnswerError(f"could not read the character '{text[pos]}' (position {pos + 1})")
+        kind, lexeme = match.lastgroup, match.group()
+        if kind == "num":
+            dec = read_decimal(lexeme)
+            tokens.append(Token("num", lexeme, pos, dec.value, dec.canon, dec.note, dec.ambiguous))
+        elif kind == "name":
+            tokens.append(Token("name", lexeme, pos, canon=lexeme))
+        elif kind == "op":
+            _track_parens(lexeme, tokens, stack)
+            tokens.append(Token("op", lexeme, pos, canon=lexeme))
         if len(tokens) > MAX_TOKENS:
             raise AnswerError(f"the answer is too long (more than {MAX_TOKENS} symbols)")
-        pos += 1
+        pos = match.end()
     if stack:
         raise AnswerError("a '(' is never closed")
     return tokens
 
+
+def _track_parens(op: str, tokens: list[Token], stack: list[bool]) -> None:
+    """Keep the stack of open parentheses (True where commas separate arguments)."""
+    if op == "(":
+        prev = tokens[-1] if tokens else None
+        stack.append(prev is not None and prev.kind == "name" and prev.text.lower() in MULTI_ARG)
+        if len(stack) > MAX_DEPTH:
+            raise AnswerError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
+    elif op == ")":
+        if not stack:
+            raise AnswerError("a ')' has no matching '('")
+        stack.pop()

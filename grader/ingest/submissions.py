@@ -1,4 +1,4 @@
-"""Read student submissions (YAML/JSON files, CSV rows) into Submission values, never failing a batch."""
+"""Read student submissions (YAML/JSON files, CSV rows) into Submission values, never failing."""
 
 from __future__ import annotations
 

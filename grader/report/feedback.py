@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 
 import jinja2
-from markupsafe import Markup
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from grader.model import Exam, PartScore, RawAnswer, Variant
 from grader.report.grades import format_points

@@ -51,6 +51,14 @@ GROUPS: tuple[Group, ...] = (
           ("stabilise", "reduce oscillation", "less oscillation", "fewer oscillations",
            "smoother", "stable")),
     Group("explode", ("explode", "blow up"), ("diverge", "grow large", "become large")),
+    # Irregular forms the stemmer does not join ("broken" is not "break").
+    Group("break", ("break",), ("broke", "broken")),
+    Group("lead", ("lead",), ("led",)),
+    Group("grow-forms", ("grow",), ("grew", "grown")),
+    Group("choose", ("choose",), ("chose", "chosen")),
+    Group("take", ("take",), ("took", "taken")),
+    Group("give", ("give",), ("gave", "given")),
+    Group("learn", ("learn",), ("learnt",)),
     Group("vanish", ("vanish",), ("die out", "go to zero", "become small", "shrink to zero",
                                   "tend to zero")),
 )

@@ -192,9 +192,7 @@ def compile_synonyms(synonyms: Mapping[str, Iterable[str]]) -> dict[str, tuple[N
     """Exam-wide synonyms: key (folded) -> its alternatives as phrase nodes."""
     out: dict[str, tuple[Node, ...]] = {}
     for key, values in synonyms.items():
-        out[key.casefold()] = tuple(
-            Alt(tuple(_parse(v, {}, False) for v in [value])) for value in values
-        )
+        out[key.casefold()] = tuple(_parse(value, {}, False) for value in values)
     return out
 
 
@@ -202,24 +200,25 @@ def _parse(source: str, synonyms: Mapping[str, tuple[Node, ...]], use_lexicon: b
     return _Parser(source, _lex(source), synonyms, use_lexicon).pattern()
 
 
+def _collect_words(root: Node) -> frozenset[Word]:
+    found: set[Word] = set()
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Word):
+            found.add(node)
+        else:
+            stack.extend(getattr(node, node.__slots__[0]))
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """A compiled pattern: its source text and the node tree."""
+    """A compiled pattern: its source text, the node tree and every word in it."""
 
     source: str
     root: Node
-
-    def words(self) -> set[Word]:
-        """Every pattern word in the tree (for the matcher's word table)."""
-        found: set[Word] = set()
-        stack: list[Node] = [self.root]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, Word):
-                found.add(node)
-            else:
-                stack.extend(getattr(node, node.__slots__[0]))
-        return found
+    words: frozenset[Word]
 
 
 def compile_pattern(
@@ -227,9 +226,180 @@ def compile_pattern(
 ) -> Pattern:
     """Compile one pattern string (raises PatternError).
 
-    >>> compile_pattern("drop* (unit|neuron)").root
-    Seq(items=(Alt(options=(Word(drop*), ...)), Alt(options=(Word(unit), Word(neuron)))))
+    >>> compile_pattern("(unit|neuron) ~ layer*").root
+    AnyOrder(parts=(Alt(options=(Word(unit), Word(neuron))), Word(layer*)))
     """
     if not isinstance(source, str) or not source.strip():
         raise PatternError("a pattern must be a non-empty string")
-    return Pattern(source, _parse(source, synonyms or {}, use_lexicon))
+    root = _parse(source, synonyms or {}, use_lexicon)
+    return Pattern(source, root, _collect_words(root))
+
+
+# ---------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Token positions a node matched: first, last, every matched position, typo used."""
+
+    start: int
+    last: int
+    idx: tuple[int, ...]
+    typo: bool
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A pattern's match in one sentence, with the answer's words that matched."""
+
+    pattern: str
+    words: tuple[str, ...]
+    sentence: int
+    typo: bool = False  # a typo-tolerant match was needed
+    negated: bool = False  # the match lies under a negation (it does not count)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One tokenized answer, with every pattern word's hits: word -> [(pos, length, typo)]."""
+
+    tokens: tuple[Token, ...]
+    sentences: tuple[tuple[int, int], ...]
+    hits: Mapping[Word, list[tuple[int, int, bool]]]
+
+
+_Found = tuple[tuple[Word, bool], ...]
+
+
+class Matcher:
+    """The word table of a set of patterns (one rubric part): reads answers into Docs.
+
+    Each distinct answer word is looked up once per matcher (cached), so a class's answers,
+    which share most of their vocabulary, cost a dict lookup per word.
+    """
+
+    def __init__(self, patterns: Iterable[Pattern]) -> None:
+        words: set[Word] = set()
+        for p in patterns:
+            words |= p.words
+        self.by_norm: dict[str, list[Word]] = {}
+        self.by_stem: dict[str, list[Word]] = {}
+        for w in words:
+            if not w.prefix:
+                self.by_norm.setdefault(w.text, []).append(w)
+                self.by_stem.setdefault(w.stem, []).append(w)
+        self.prefixes = [w for w in words if w.prefix]
+        self.fuzzy = [w for w in words if not w.prefix and len(w.text) >= MIN_TYPO_LEN]
+        self._cache: dict[tuple[str, bool], _Found] = {}
+
+    def lookup(self, norm: str, stemmed: str, joined: bool = False) -> _Found:
+        """Pattern words one normalized answer word matches, each with 'typo used'."""
+        key = (norm, joined)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        exact = {*self.by_norm.get(norm, ()), *self.by_stem.get(stemmed, ())}
+        exact.update(w for w in self.prefixes if norm.startswith(w.text))
+        typo: set[Word] = set()
+        if not joined and len(norm) >= MIN_TYPO_LEN - 1:
+            typo = {w for w in self.fuzzy if w not in exact and _one_typo(norm, stemmed, w)}
+        found = tuple((w, False) for w in exact) + tuple((w, True) for w in typo)
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = found
+        return found
+
+    def read(self, text: str) -> Doc:
+        """Tokenize an answer once and find every pattern word in it."""
+        tokens = tokenize(text)
+        hits: dict[Word, list[tuple[int, int, bool]]] = {}
+        sentences: list[tuple[int, int]] = []
+        for i, tok in enumerate(tokens):
+            if not sentences or tokens[i - 1].sentence != tok.sentence:
+                sentences.append((i, i))
+            sentences[-1] = (sentences[-1][0], i + 1)
+            single = self.lookup(tok.norm, tok.stem)
+            for w, typo in single:
+                hits.setdefault(w, []).append((i, 1, typo))
+            if i + 1 < len(tokens) and tokens[i + 1].sentence == tok.sentence:
+                joined = tok.norm + tokens[i + 1].norm
+                seen = {w for w, _ in single}
+                for w, _ in self.lookup(joined, stem(joined), joined=True):
+                    if w not in seen:
+                        hits.setdefault(w, []).append((i, 2, False))
+        return Doc(tokens, tuple(sentences), hits)
+
+
+def _one_typo(norm: str, stemmed: str, w: Word) -> bool:
+    """One edit (Damerau: a swap is one) between the answer word and a 5+ letter pattern word."""
+    if abs(len(norm) - len(w.text)) <= 1 and DamerauLevenshtein.distance(
+        norm, w.text, score_cutoff=1
+    ) <= 1:
+        return True
+    return (
+        len(stemmed) >= MIN_TYPO_LEN - 1
+        and abs(len(stemmed) - len(w.stem)) <= 1
+        and DamerauLevenshtein.distance(stemmed, w.stem, score_cutoff=1) <= 1
+    )
+
+
+def _dedupe(spans: Iterable[Span]) -> list[Span]:
+    """One span per (start, last), preferring one without typos; at most _MAX_SPANS."""
+    best: dict[tuple[int, int], Span] = {}
+    for s in spans:
+        key = (s.start, s.last)
+        if key not in best or (best[key].typo and not s.typo):
+            best[key] = s
+            if len(best) >= _MAX_SPANS:
+                break
+    return list(best.values())
+
+
+def _spans(node: Node, doc: Doc, lo: int, hi: int) -> list[Span]:
+    """Every way (bounded) a node matches inside the sentence tokens[lo:hi]."""
+    if isinstance(node, Word):
+        return [Span(p, p + n - 1, tuple(range(p, p + n)), typo)
+                for p, n, typo in doc.hits.get(node, ()) if lo <= p and p + n <= hi]
+    if isinstance(node, Alt):
+        return _dedupe(s for opt in node.options for s in _spans(opt, doc, lo, hi))
+    if isinstance(node, Seq):
+        cur = _spans(node.items[0], doc, lo, hi)
+        for item in node.items[1:]:
+            if not cur:
+                return []
+            nxt = _spans(item, doc, lo, hi)
+            cur = _dedupe(Span(a.start, b.last, a.idx + b.idx, a.typo or b.typo)
+                          for a in cur for b in nxt if a.last < b.start <= a.last + 1 + MAX_GAP)
+        return cur
+    lists = [_spans(part, doc, lo, hi) for part in node.parts]
+    if not all(lists):
+        return []
+    out = []
+    for combo in product(*lists):
+        idx = sorted(i for s in combo for i in s.idx)
+        if len(set(idx)) == len(idx):
+            out.append(Span(idx[0], idx[-1], tuple(idx), any(s.typo for s in combo)))
+    return _dedupe(out)
+
+
+def _negated(span: Span, tokens: Sequence[Token], lo: int) -> bool:
+    """A negation not part of the match, within NEGATION_WINDOW words before it or inside it."""
+    matched = set(span.idx)
+    return any(tokens[j].negation and j not in matched
+               for j in range(max(lo, span.start - NEGATION_WINDOW), span.last + 1))
+
+
+def search(pattern: Pattern, doc: Doc) -> list[Hit]:
+    """The pattern's best match in each sentence (negated matches are kept, marked)."""
+    if not any(w in doc.hits for w in pattern.words):
+        return []
+    hits = []
+    for number, (lo, hi) in enumerate(doc.sentences):
+        spans = _spans(pattern.root, doc, lo, hi)
+        if not spans:
+            continue
+        ranked = sorted(spans, key=lambda s: (_negated(s, doc.tokens, lo), s.typo, s.start))
+        best = ranked[0]
+        hits.append(Hit(pattern.source, tuple(doc.tokens[i].surface for i in best.idx), number,
+                        best.typo, _negated(best, doc.tokens, lo)))
+    return hits

@@ -165,7 +165,10 @@ def normalize_pattern_word(word: str) -> str:
     >>> normalize_pattern_word("Over-Fitting"), normalize_pattern_word("regularise")
     ('overfitting', 'regularize')
     """
-    return american(fold(word).replace("-", ""))
+    word = fold(word).replace("-", "")
+    for step in WORD_STEPS:
+        word = step(word)
+    return word
 
 
 def stem(word: str) -> str:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sympy as sp
 
+from grader.errors import AuthoringError
 from grader.model import Figure, Solved
 from grader.solver.graph import (
     Graph,
     GraphSolution,
     graph_from_mapping,
     graph_to_mapping,
+    local_derivative,
     local_rule,
     solve_graph,
 )
@@ -64,7 +66,8 @@ def _format_op(op: str, args: Sequence[_Fmt], param: Any, tex: bool) -> _Fmt:
     if op == "square":
         return power(args[0], "2"), 4
     if op == "pow":
-        return power(args[0], _number(param, tex)[0]), 4
+        exponent = _number(param, tex)
+        return power(args[0], exponent[0] if tex else _wrap(exponent, 5, tex)), 4
     if op == "scale":
         return f"{_wrap(_number(param, tex), 2, tex)}{times}{_wrap(args[0], 2, tex)}", 2
     if op == "addconst":
@@ -87,6 +90,9 @@ def formula(graph: Graph, tex: bool = False) -> str:
     return done[graph.output][0]
 
 
+_CALLS = {"max", "min", "log", "tanh", "sigmoid", "relu", "exp", "abs"}
+
+
 def _paren(value: sp.Expr) -> str:
     text = str(value)
     return text if value.is_Rational and value >= 0 and "/" not in text else f"({text})"
@@ -97,7 +103,8 @@ def _forward_lines(sol: GraphSolution) -> list[str]:
     lines = ["| node | computation | value |", "|---|---|---|"]
     for node in graph.nodes:
         by_name = _format_op(node.op, [(x, 5) for x in node.inputs], node.param, False)[0]
-        by_value = _format_op(node.op, [(_paren(sol.forward[x]), 5) for x in node.inputs],
+        show = str if node.op in _CALLS else _paren
+        by_value = _format_op(node.op, [(show(sol.forward[x]), 5) for x in node.inputs],
                               node.param, False)[0]
         lines.append(f"| {node.id} | {by_name} = {by_value} | {sol.forward[node.id]} |")
     return lines
@@ -110,10 +117,10 @@ def _arrow_lines(sol: GraphSolution) -> list[str]:
     for arrow in reversed(sol.arrows):
         node = nodes[arrow.target]
         operands = [sol.forward[x] for x in node.inputs]
-        from grader.solver.graph import local_derivative
-
         local = local_derivative(node, operands, arrow.slot)
+        local = local if local.is_Rational else sp.together(local)
         rule = local_rule(node, arrow.slot)
+        rule = f"({rule})" if " " in rule else rule
         grad = sol.gradients[node.id]
         slot = f" (slot {arrow.slot + 1})" if node.inputs.count(arrow.source) > 1 else ""
         steps = [f"{rule} * {_paren(grad)}"]
@@ -157,8 +164,13 @@ def solve(params: Mapping[str, Any]) -> Solved:
     Raises:
         AuthoringError: the graph is invalid or not differentiable at its inputs.
     """
-    graph = graph_from_mapping(params, source=f"family {NAME}")
-    sol = solve_graph(graph)
+    source = f"family {NAME}"
+    graph = graph_from_mapping(params, source=source)
+    try:
+        sol = solve_graph(graph)
+    except AuthoringError as err:  # the solver knows the node, not the file
+        err.file = err.file or source
+        raise
     function = formula(graph)
     placeholders = {
         "function": f"{graph.output} = {function}",
@@ -176,6 +188,3 @@ def solve(params: Mapping[str, Any]) -> Solved:
         solution=worked_solution(sol),
         figures=(figure,),
     )
-
-
-solve_fn: Callable[[Mapping[str, Any]], Solved] = solve

@@ -1,0 +1,300 @@
+"""Comparison of a parsed answer with the expected exact value: exact first, then tolerances."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from grader.answers.parse import expected_value, symbol
+
+DIGITS = 30  # precision of numeric evaluation (tolerances and random points)
+_MAX_OPS = 200  # larger answers are not simplified or evaluated: sent to review
+_SIMPLIFY_OPS = 40  # sympy.simplify only below this size (it can be slow)
+_POINTS = 8  # random points that must agree
+_TRIES = 40  # points tried (some fall outside the domain: log of a negative, ...)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome: ok is None when it cannot be decided (the answer goes to review)."""
+
+    ok: bool | None
+    note: str  # plain words: "equal to 13 exactly", "expected 23, got 13"
+
+
+def show(value: sympy.Expr | Fraction) -> str:
+    """A value as a teacher writes it: '-3.5', '1/3', 'exp(2)'.
+
+    >>> show(sympy.Rational(-7, 2)), show(sympy.Rational(1, 3)), show(sympy.exp(2))
+    ('-3.5', '1/3', 'exp(2)')
+    """
+    frac = _fraction(value)
+    if frac is None:
+        return sympy.sstr(value)
+    exact = _decimal(frac)
+    return exact if exact is not None else f"{frac.numerator}/{frac.denominator}"
+
+
+def _decimal(frac: Fraction) -> str | None:
+    """Exact decimal text of a fraction with at most 8 decimals (None otherwise).
+
+    >>> _decimal(Fraction(-7, 2)), _decimal(Fraction(1, 3)), _decimal(Fraction(5))
+    ('-3.5', None, '5')
+    """
+    if frac.denominator == 1:
+        return str(frac.numerator)
+    for places in range(1, 9):
+        scaled, rest = divmod(frac.numerator * 10**places, frac.denominator)
+        if rest == 0:
+            sign, digits = ("-", str(-scaled)) if scaled < 0 else ("", str(scaled))
+            digits = digits.rjust(places + 1, "0")
+            return f"{sign}{digits[:-places]}.{digits[-places:]}"
+    return None
+
+
+def _approx(value: Fraction) -> str:
+    """Six significant digits for a note, even for numbers too large for a float."""
+    try:
+        return f"{float(value):.6g}"
+    except OverflowError:
+        return sympy.sstr(sympy.Float(sympy.Rational(value.numerator, value.denominator), 6))
+
+
+def _fraction(value: object) -> Fraction | None:
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, sympy.Rational):
+        return Fraction(int(value.p), int(value.q))
+    return None
+
+
+def _as_expr(value: sympy.Expr | Fraction | int) -> sympy.Expr:
+    frac = _fraction(value)
+    return sympy.Rational(frac.numerator, frac.denominator) if frac is not None else value
+
+
+def _tolerance(t: Fraction | float | int, what: str) -> Fraction:
+    """A tolerance as an exact Fraction: 0.01 is 1/100 (read from its decimal text)."""
+    frac = Fraction(str(t)) if isinstance(t, float) else Fraction(t)
+    if frac < 0:
+        raise ValueError(f"{what} must not be negative")
+    return frac
+
+
+def _numeric(value: sympy.Expr | Fraction) -> Fraction | None:
+    """The value exactly if rational, else its 30-digit approximation; None if not a real number."""
+    frac = _fraction(value)
+    if frac is not None:
+        return frac
+    if value.free_symbols or sympy.count_ops(value) > _MAX_OPS:
+        return None
+    try:
+        re_part, im_part = value.evalf(DIGITS).as_real_imag()
+        if im_part != 0 or not re_part.is_Number or not re_part.is_finite:
+            return None
+        return Fraction(str(re_part))
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+
+
+def _order(x: Fraction) -> int:
+    """floor(log10(|x|)) exactly, for x != 0.
+
+    >>> _order(Fraction(523, 1000)), _order(Fraction(23)), _order(Fraction(100))
+    (-1, 1, 2)
+    """
+    x = abs(x)
+    k = len(str(x.numerator)) - len(str(x.denominator))
+    while Fraction(10) ** k > x:
+        k -= 1
+    while Fraction(10) ** (k + 1) <= x:
+        k += 1
+    return k
+
+
+def _exact(got: sympy.Expr, expected: sympy.Expr) -> Comparison:
+    """Exact equality: rationals directly, otherwise simplification, then a 30-digit check."""
+    g, e = _fraction(got), _fraction(expected)
+    if g is not None and e is not None:
+        if g == e:
+            return Comparison(True, f"equal to {show(e)} exactly")
+        return Comparison(False, f"expected {show(e)}, got {show(g)}")
+    if got == expected:
+        return Comparison(True, f"equal to {show(expected)} exactly")
+    gn, en = _numeric(got), _numeric(expected)
+    if gn is None or en is None:
+        return Comparison(None, f"could not compare {show(got)} with {show(expected)}")
+    if abs(gn - en) > Fraction(1, 10**20) * max(1, abs(en)):
+        return Comparison(False, f"expected {show(expected)} ≈ {_approx(en)}, got {show(got)}")
+    diff = sympy.Add(got, sympy.Mul(-1, expected))
+    if sympy.count_ops(diff) <= _SIMPLIFY_OPS and sympy.simplify(diff) == 0:
+        return Comparison(True, f"equal to {show(expected)} exactly")
+    return Comparison(None, f"agrees with {show(expected)} to {DIGITS} digits but not proven equal")
+
+
+def compare_number(
+    got: sympy.Expr,
+    expected: sympy.Expr | str,
+    *,
+    exact: bool = False,
+    rtol: Fraction | float | None = None,
+    atol: Fraction | float | None = None,
+    sig_figs: int | None = None,
+    decimals: int | None = None,
+) -> Comparison:
+    """Compare a number answer with the expected value.
+
+    With no tolerance (or exact=True) the values must be exactly equal. Otherwise the answer
+    passes if ANY given tolerance holds: |got - expected| <= rtol*|expected|, <= atol, within half
+    a unit of the sig_figs-th significant figure of expected, or of the decimals-th decimal place.
+
+    Args:
+        got: the parsed answer (a SymPy number).
+        expected: the exact expected value, or its text (read with expected_value).
+        exact: require exact equality even if tolerances are given.
+        rtol, atol: relative and absolute tolerances (floats are read as decimals: 0.01 is 1/100).
+        sig_figs, decimals: significant figures or decimal places the answer must agree to.
+
+    >>> compare_number(sympy.Integer(13), "13").note
+    'equal to 13 exactly'
+    >>> compare_number(sympy.Rational(-35, 10), "-3.52", rtol=0.01).note
+    'within 1% of -3.52 (relative tolerance)'
+    """
+    exp_value = expected_value(expected) if isinstance(expected, str) else expected
+    exact = exact or (rtol is None and atol is None and sig_figs is None and decimals is None)
+    if exact and isinstance(got, sympy.Rational) and isinstance(exp_value, sympy.Rational):
+        if got == exp_value:  # the common case, kept fast
+            return Comparison(True, f"equal to {show(exp_value)} exactly")
+        return Comparison(False, f"expected {show(exp_value)}, got {show(got)}")
+    if isinstance(got, sympy.Basic) and got.free_symbols:
+        return Comparison(False, f"expected a number, got an expression: {show(got)}")
+    if isinstance(exp_value, sympy.Basic) and exp_value.free_symbols:
+        raise ValueError(f"the expected value {exp_value} is not a number")
+    checks = _tolerances(rtol, atol, sig_figs, decimals)
+    if exact:
+        return _exact(_as_expr(got), _as_expr(exp_value))
+    g, e = _numeric(got), _numeric(exp_value)
+    if g is None or e is None:
+        return Comparison(None, f"could not compare {show(got)} with {show(exp_value)}")
+    for kind, amount, text in checks:
+        bound = amount * abs(e) if kind == "rtol" else _absolute(kind, amount, e)
+        if bound is not None and abs(g - e) <= bound:
+            return Comparison(True, text.format(e=show(exp_value)))
+    allowed = "; ".join(text.format(e="it") for _, _, text in checks)
+    return Comparison(False, f"expected {show(exp_value)}, got {show(got)} (allowed: {allowed})")
+
+
+def _tolerances(rtol, atol, sig_figs, decimals) -> list[tuple[str, Fraction, str]]:
+    """(kind, amount, note template) for each tolerance given."""
+    checks = []
+    if rtol is not None:
+        r = _tolerance(rtol, "rtol")
+        checks.append(("rtol", r, f"within {show(r * 100)}% of {{e}} (relative tolerance)"))
+    if atol is not None:
+        a = _tolerance(atol, "atol")
+        checks.append(("atol", a, f"within {show(a)} of {{e}} (absolute tolerance)"))
+    if sig_figs is not None:
+        if sig_figs < 1:
+            raise ValueError("sig_figs must be at least 1")
+        checks.append(
+            ("sig", Fraction(sig_figs), f"agrees with {{e}} to {sig_figs} significant figures")
+        )
+    if decimals is not None:
+        checks.append(
+            ("dec", Fraction(decimals), f"agrees with {{e}} to {decimals} decimal places")
+        )
+    return checks
+
+
+def _absolute(kind: str, amount: Fraction, expected: Fraction) -> Fraction | None:
+    """The absolute bound for kind 'atol', 'sig' (n significant figures) or 'dec' (n places)."""
+    if kind == "atol":
+        return amount
+    if kind == "dec":
+        return Fraction(1, 2) * Fraction(10) ** -int(amount)
+    if expected == 0:
+        return None  # significant figures of 0 are undefined: only exact 0 passes (via atol 0)
+    return Fraction(1, 2) * Fraction(10) ** (_order(expected) - int(amount) + 1)
+
+
+def _by_name(expr: sympy.Expr) -> sympy.Expr:
+    """Replace every symbol by the parser's real symbol of the same name."""
+    return expr.xreplace({s: symbol(s.name) for s in expr.free_symbols})
+
+
+def compare_expression(
+    got: sympy.Expr, expected: sympy.Expr | str, *, symbols: Iterable[str] = (), seed: int = 0
+) -> Comparison:
+    """Compare expressions: exact simplification first (bounded), then seeded random points.
+
+    Symbols are matched by name. ok is None when too few random points can be evaluated.
+
+    >>> x = symbol("x")
+    >>> compare_expression((x + 1) ** 2, "x^2 + 2*x + 1", symbols=["x"]).ok
+    True
+    >>> compare_expression(x + 1, "x + 2", symbols=["x"]).note
+    'differs from the expected answer by -1'
+    """
+    exp_value = _by_name(expected_value(expected) if isinstance(expected, str) else expected)
+    got = _by_name(got)
+    allowed = set(symbols) | {s.name for s in exp_value.free_symbols}
+    extra = sorted(s.name for s in got.free_symbols if s.name not in allowed)
+    if extra:
+        return Comparison(False, f"uses {', '.join(extra)}, which the expected answer does not")
+    if not got.free_symbols and not exp_value.free_symbols:
+        return _exact(got, exp_value)
+    if got == exp_value:
+        return Comparison(True, "equal to the expected answer exactly")
+    diff = sympy.Add(got, sympy.Mul(-1, exp_value))
+    if sympy.count_ops(diff) > _MAX_OPS:
+        return Comparison(None, "too large to compare automatically")
+    if sympy.count_ops(diff) <= _SIMPLIFY_OPS and _max_power(diff) <= 12:
+        simple = sympy.expand(diff)
+        simple = simple if simple == 0 else sympy.simplify(simple)
+        if simple == 0:
+            return Comparison(True, "equal to the expected answer (simplified)")
+        gap = _numeric(simple) if simple.is_number else None
+        if gap is not None and gap != 0:  # a constant difference: certainly not equal
+            return Comparison(False, f"differs from the expected answer by {show(simple)}")
+    return _random_points(got, exp_value, sorted(allowed), seed)
+
+
+def _max_power(expr: sympy.Expr) -> int:
+    """The largest integer power of a sum in expr (expanding (x+1)^1000 would be slow)."""
+    powers = [abs(int(p.exp)) for p in expr.atoms(sympy.Pow) if p.exp.is_Integer and p.base.is_Add]
+    return max(powers, default=0)
+
+
+def _random_points(got: sympy.Expr, expected: sympy.Expr, names: list[str], seed: int):
+    """Evaluate both at seeded random points; all must agree to about 20 digits."""
+    rng = random.Random(seed)
+    agreed = 0
+    for _ in range(_TRIES):
+        point = {symbol(n): sympy.Rational(rng.randint(-300, 300), 100) for n in names}
+        g, e = _at(got, point), _at(expected, point)
+        if g is None or e is None:
+            continue
+        if abs(g - e) > Fraction(1, 10**20) * max(1, abs(e)):
+            where = ", ".join(f"{n} = {show(point[symbol(n)])}" for n in names)
+            return Comparison(
+                False,
+                f"differs from the expected answer at {where}"
+                f" (expected {_approx(e)}, got {_approx(g)})",
+            )
+        agreed += 1
+        if agreed == _POINTS:
+            return Comparison(True, f"agrees with the expected answer at {_POINTS} random points")
+    return Comparison(None, "could not evaluate the answer at enough points to compare it")
+
+
+def _at(expr: sympy.Expr, point: dict) -> Fraction | None:
+    try:
+        return _numeric(expr.xreplace(point))
+    except (ArithmeticError, TypeError, ValueError):
+        return None

@@ -1,0 +1,21 @@
+"""Student papers and answer keys as self-contained HTML (MathML, inline SVG, embedded CSS)."""
+
+from __future__ import annotations
+
+from grader.model import Exam, Variant
+from grader.paper.view import HTML, environment, paper_view
+
+
+def _render(exam: Exam, variant: Variant, key: bool) -> str:
+    return environment(html=True).get_template("paper.html.j2").render(
+        paper_view(exam, variant, key, HTML))
+
+
+def student_html(exam: Exam, variant: Variant) -> str:
+    """The student paper as one HTML file needing no network; no answers, no solutions."""
+    return _render(exam, variant, key=False)
+
+
+def key_html(exam: Exam, variant: Variant) -> str:
+    """The answer key as one HTML file: the paper plus answers, worked solutions and totals."""
+    return _render(exam, variant, key=True)

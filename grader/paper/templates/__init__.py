@@ -1,0 +1,1 @@
+"""Jinja2 templates of papers and keys (a package so that installs include them)."""
