@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from grader.answers import expected_value, parse_expression, parse_number
 from grader.answers.normalize import EXPRESSION_STEPS, NUMBER_STEPS, normalize
+from grader.answers import parse as parse_module
 from grader.answers.parse import clear_cache, symbol
 from grader.errors import AnswerError
 
@@ -388,3 +389,11 @@ def test_round_trip_scientific(mantissa: int, power: int, form: str) -> None:
 def test_normalize_shortcut_changes_nothing(text: str) -> None:
     for steps in (NUMBER_STEPS, EXPRESSION_STEPS):
         assert normalize(text, steps) == normalize(text, steps, shortcut=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"-?[0-9]{1,8}([.,][0-9]{1,8})?", fullmatch=True))
+def test_plain_number_fast_path_matches_full_pipeline(text: str) -> None:
+    fast = parse_number(text)
+    assert parse_module._plain_number(text) == fast
+    assert parse_number(" " + text) == fast  # a leading space takes the full pipeline

@@ -35,7 +35,7 @@ def to_sympy(value: Value) -> sympy.Expr:
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return sympy.Integer(value.numerator)
-        return sympy.Rational(value.numerator, value.denominator, 1)  # already in lowest terms
+        return sympy.Rational(value.numerator, value.denominator)
     return value
 
 
