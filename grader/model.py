@@ -94,13 +94,16 @@ class Solved:
 class Family:
     """A randomized question family (question_bank/families/<module>.py).
 
-    solve(params) must be pure; sample(rng, base_params) draws new parameters from a
-    random.Random (None until the family is randomized).
+    solve(params) must be pure. sample(rng, params, fixed) draws new parameters with a local
+    random.Random: `params` are the part's own base parameters (the original exam's), `fixed` the
+    parameters its exercise shares and already drew (e.g. the kernels of a CNN that 3a, 3b and
+    3c all ask about); it returns the part's own new parameters, JSON-safe (ints, exact strings
+    such as "1/2", lists, dicts), and the part is solved on {**fixed, **returned}.
     """
 
     name: str
     solve: Callable[[Mapping[str, Any]], Solved]
-    sample: Callable[[Any, Mapping[str, Any]], Mapping[str, Any]] | None = None
+    sample: Callable[[Any, Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.answers import expected_value, parse_expression, parse_number
-from grader.answers.normalize import EXPRESSION_STEPS, NUMBER_STEPS, normalize
 from grader.answers import parse as parse_module
+from grader.answers.normalize import EXPRESSION_STEPS, NUMBER_STEPS, normalize
 from grader.answers.parse import clear_cache, symbol
 from grader.errors import AnswerError
 

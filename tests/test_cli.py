@@ -190,12 +190,20 @@ def test_solve_backprop_json_follows_design():
 
 
 def test_solve_cnn_on_vgg16():
-    result = run("solve", "cnn", EXAMPLES / "vgg16.yaml", "--json")
-    data = json.loads(result.output)
-    text = json.dumps(data)
-    assert "138357544" in text.replace(",", "") or _total_params(data) == 138_357_544
+    data = json.loads(run("solve", "cnn", EXAMPLES / "vgg16.yaml", "--json").output)
+    assert data["params"] == {"weights": 138_344_128, "biases": 13_416, "total": 138_357_544}
+    assert data["output_size"] == [1, 1] and len(data["layers"]) == 21
 
 
-def _total_params(data: dict) -> int:
-    params = data.get("params") or data.get("total", {}).get("params", {})
-    return int(params.get("weights", 0)) + int(params.get("biases", 0))
+def test_solve_cnn_text_shows_the_worked_sums():
+    output = run("solve", "cnn", EXAMPLES / "cnn.yaml").output
+    assert "1 + (3-1) + 2*(5-1) + 2*(7-1) = 23" in output
+    assert "3*3*3*2 + 2*5*5*2 + 2*7*7*2 = 350" in output
+
+
+def test_solve_reports_a_bad_graph_without_a_traceback(tmp_path):
+    (tmp_path / "g.yaml").write_text("inputs: {x: 1}\nnodes:\n  - {id: f, op: frob, inputs: [x]}\n"
+                                     "output: f\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["solve", "backprop", str(tmp_path / "g.yaml")])
+    assert result.exit_code == 2 and "g.yaml" in result.output and "frob" in result.output
+    assert "Traceback" not in result.output

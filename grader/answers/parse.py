@@ -239,7 +239,7 @@ def _read(text: str, limit: int, steps: tuple, names: dict, allow_percent: bool)
 
 # A lone decimal number ("13", "-0,5", "3.25"): the most common answer, read without the full
 # pipeline. It gives exactly what the full pipeline gives (a property test checks it).
-_PLAIN_NUMBER = re.compile(r"-?\d{1,50}(?:[.,]\d{1,50})?")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,50}(?:[.,][0-9]{1,50})?")
 
 
 def _plain_number(text: str) -> ParsedAnswer | None:

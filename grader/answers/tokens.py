@@ -18,9 +18,9 @@ MULTI_ARG = frozenset({"max", "min"})
 
 _NUMBER = r"(?:\d[\d.,]*|\.\d[\d.,]*)(?:[eE][+-]?\d+)?"
 _NUMBER_NO_COMMA = r"(?:\d[\d.]*|\.\d[\d.]*)(?:[eE][+-]?\d+)?"
-_REST = r"|(?P<name>[^\W\d]\w*)|(?P<op>[-+*/^(),!%])|(?P<space> +)"
-_SCAN = re.compile(f"(?P<num>{_NUMBER}){_REST}")
-_SCAN_ARGS = re.compile(f"(?P<num>{_NUMBER_NO_COMMA}){_REST}")  # inside max(...), min(...)
+_REST = r"|(?P<name>[^\W\d]\w*)|(?P<op>[-+*/^(),!%]))"
+_SCAN = re.compile(f" *(?:(?P<num>{_NUMBER}){_REST}")  # spaces before a token are skipped
+_SCAN_ARGS = re.compile(f" *(?:(?P<num>{_NUMBER_NO_COMMA}){_REST}")  # in max(...), min(...)
 
 
 class Token(NamedTuple):  # a NamedTuple: frozen dataclasses are slow to build, and this is hot
@@ -157,12 +157,14 @@ def tokenize(text: str) -> list[Token]:
     """
     tokens: list[Token] = []
     stack: list[bool] = []  # per open '(': does a comma separate arguments here?
-    pos = 0
-    while pos < len(text):
+    pos, end = 0, len(text.rstrip(" "))
+    while pos < end:
         match = (_SCAN_ARGS if stack and stack[-1] else _SCAN).match(text, pos)
         if match is None:
-            raise AnswerError(f"could not read the character '{text[pos]}' (position {pos + 1})")
-        kind, lexeme = match.lastgroup, match.group()
+            bad = len(text) - len(text[pos:].lstrip(" "))
+            raise AnswerError(f"could not read the character '{text[bad]}' (position {bad + 1})")
+        kind = match.lastgroup
+        lexeme, pos = match.group(kind), match.start(kind)
         if kind == "num":
             dec = read_decimal(lexeme)
             tokens.append(Token("num", lexeme, pos, dec.value, dec.canon, dec.note, dec.ambiguous))

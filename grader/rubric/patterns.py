@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from grader.rubric import lexicon
-from grader.rubric.text import Token, normalize_pattern_word, stem, tokenize
+from grader.rubric.text import Token, normalize_pattern_word, normalize_word, stem, tokenize
 
 MAX_GAP = 3
 NEGATION_WINDOW = 3
@@ -240,12 +240,13 @@ def compile_pattern(
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """Token positions a node matched: first, last, every matched position, typo used."""
+    """Token positions a node matched in one sentence: first, last, all of them, typo used."""
 
     start: int
     last: int
     idx: tuple[int, ...]
     typo: bool
+    sentence: int
 
 
 @dataclass(frozen=True)
@@ -261,11 +262,13 @@ class Hit:
 
 @dataclass(frozen=True)
 class Doc:
-    """One tokenized answer, with every pattern word's hits: word -> [(pos, length, typo)]."""
+    """One tokenized answer: every pattern word's spans, sentence starts, and a per-answer memo
+    of node results (patterns share synonym and lexicon nodes)."""
 
     tokens: tuple[Token, ...]
-    sentences: tuple[tuple[int, int], ...]
-    hits: Mapping[Word, list[tuple[int, int, bool]]]
+    starts: tuple[int, ...]  # index of the first token of each sentence
+    hits: Mapping[Word, list[Span]]
+    memo: dict[int, list[Span]] = field(default_factory=dict)
 
 
 _Found = tuple[tuple[Word, bool], ...]
@@ -292,12 +295,16 @@ class Matcher:
         self.fuzzy = [w for w in words if not w.prefix and len(w.text) >= MIN_TYPO_LEN]
         self._cache: dict[tuple[str, bool], _Found] = {}
 
-    def lookup(self, norm: str, stemmed: str, joined: bool = False) -> _Found:
-        """Pattern words one normalized answer word matches, each with 'typo used'."""
+    def lookup(self, norm: str, joined: bool = False) -> _Found:
+        """Pattern words one normalized answer word matches, each with 'typo used'.
+
+        Joined words (two answer words read as one compound) match exactly or by prefix only.
+        """
         key = (norm, joined)
         found = self._cache.get(key)
         if found is not None:
             return found
+        stemmed = normalize_word(norm)[1] if joined else stem(norm)
         exact = {*self.by_norm.get(norm, ()), *self.by_stem.get(stemmed, ())}
         exact.update(w for w in self.prefixes if norm.startswith(w.text))
         typo: set[Word] = set()
@@ -312,22 +319,22 @@ class Matcher:
     def read(self, text: str) -> Doc:
         """Tokenize an answer once and find every pattern word in it."""
         tokens = tokenize(text)
-        hits: dict[Word, list[tuple[int, int, bool]]] = {}
-        sentences: list[tuple[int, int]] = []
+        hits: dict[Word, list[Span]] = {}
+        starts: list[int] = []
         for i, tok in enumerate(tokens):
-            if not sentences or tokens[i - 1].sentence != tok.sentence:
-                sentences.append((i, i))
-            sentences[-1] = (sentences[-1][0], i + 1)
-            single = self.lookup(tok.norm, tok.stem)
+            s = tok.sentence
+            if s == len(starts):
+                starts.append(i)
+            single = self.lookup(tok.norm)
             for w, typo in single:
-                hits.setdefault(w, []).append((i, 1, typo))
-            if i + 1 < len(tokens) and tokens[i + 1].sentence == tok.sentence:
-                joined = tok.norm + tokens[i + 1].norm
+                hits.setdefault(w, []).append(Span(i, i, (i,), typo, s))
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if nxt is not None and nxt.sentence == s:
                 seen = {w for w, _ in single}
-                for w, _ in self.lookup(joined, stem(joined), joined=True):
+                for w, _ in self.lookup(tok.norm + nxt.norm, joined=True):
                     if w not in seen:
-                        hits.setdefault(w, []).append((i, 2, False))
-        return Doc(tokens, tuple(sentences), hits)
+                        hits.setdefault(w, []).append(Span(i, i + 1, (i, i + 1), False, s))
+        return Doc(tokens, tuple(starts), hits)
 
 
 def _one_typo(norm: str, stemmed: str, w: Word) -> bool:
@@ -355,51 +362,63 @@ def _dedupe(spans: Iterable[Span]) -> list[Span]:
     return list(best.values())
 
 
-def _spans(node: Node, doc: Doc, lo: int, hi: int) -> list[Span]:
-    """Every way (bounded) a node matches inside the sentence tokens[lo:hi]."""
-    if isinstance(node, Word):
-        return [Span(p, p + n - 1, tuple(range(p, p + n)), typo)
-                for p, n, typo in doc.hits.get(node, ()) if lo <= p and p + n <= hi]
-    if isinstance(node, Alt):
-        return _dedupe(s for opt in node.options for s in _spans(opt, doc, lo, hi))
-    if isinstance(node, Seq):
-        cur = _spans(node.items[0], doc, lo, hi)
+def _spans(node: Node, doc: Doc) -> list[Span]:
+    """Every way (bounded) a node matches within one sentence, memoized per answer."""
+    if type(node) is Word:
+        return doc.hits.get(node, [])
+    out = doc.memo.get(id(node))
+    if out is not None:
+        return out
+    if type(node) is Alt:
+        out = []
+        for opt in node.options:
+            out.extend(doc.hits.get(opt, ()) if type(opt) is Word else _spans(opt, doc))
+        out = _dedupe(out) if len(out) > 1 else out
+    elif type(node) is Seq:
+        out = _spans(node.items[0], doc)
         for item in node.items[1:]:
-            if not cur:
-                return []
-            nxt = _spans(item, doc, lo, hi)
-            cur = _dedupe(Span(a.start, b.last, a.idx + b.idx, a.typo or b.typo)
-                          for a in cur for b in nxt if a.last < b.start <= a.last + 1 + MAX_GAP)
-        return cur
-    lists = [_spans(part, doc, lo, hi) for part in node.parts]
+            if not out:
+                break
+            nxt = _spans(item, doc)
+            out = _dedupe(Span(a.start, b.last, a.idx + b.idx, a.typo or b.typo, a.sentence)
+                          for a in out for b in nxt
+                          if a.last < b.start <= a.last + 1 + MAX_GAP and a.sentence == b.sentence)
+    else:
+        out = _any_order([_spans(part, doc) for part in node.parts])
+    doc.memo[id(node)] = out
+    return out
+
+
+def _any_order(lists: list[list[Span]]) -> list[Span]:
+    """Combine one span of each part, same sentence, no shared token, any order."""
     if not all(lists):
         return []
     out = []
     for combo in product(*lists):
+        if any(s.sentence != combo[0].sentence for s in combo):
+            continue
         idx = sorted(i for s in combo for i in s.idx)
         if len(set(idx)) == len(idx):
-            out.append(Span(idx[0], idx[-1], tuple(idx), any(s.typo for s in combo)))
+            out.append(Span(idx[0], idx[-1], tuple(idx), any(s.typo for s in combo),
+                            combo[0].sentence))
     return _dedupe(out)
 
 
-def _negated(span: Span, tokens: Sequence[Token], lo: int) -> bool:
+def _negated(span: Span, doc: Doc) -> bool:
     """A negation not part of the match, within NEGATION_WINDOW words before it or inside it."""
-    matched = set(span.idx)
-    return any(tokens[j].negation and j not in matched
-               for j in range(max(lo, span.start - NEGATION_WINDOW), span.last + 1))
+    lo = max(doc.starts[span.sentence], span.start - NEGATION_WINDOW)
+    tokens = doc.tokens
+    return any(tokens[j].negation and j not in span.idx for j in range(lo, span.last + 1))
 
 
 def search(pattern: Pattern, doc: Doc) -> list[Hit]:
     """The pattern's best match in each sentence (negated matches are kept, marked)."""
     if not any(w in doc.hits for w in pattern.words):
         return []
-    hits = []
-    for number, (lo, hi) in enumerate(doc.sentences):
-        spans = _spans(pattern.root, doc, lo, hi)
-        if not spans:
-            continue
-        ranked = sorted(spans, key=lambda s: (_negated(s, doc.tokens, lo), s.typo, s.start))
-        best = ranked[0]
-        hits.append(Hit(pattern.source, tuple(doc.tokens[i].surface for i in best.idx), number,
-                        best.typo, _negated(best, doc.tokens, lo)))
-    return hits
+    best: dict[int, tuple[tuple[bool, bool, int], Span]] = {}
+    for s in _spans(pattern.root, doc):
+        rank = (_negated(s, doc), s.typo, s.start)
+        if s.sentence not in best or rank < best[s.sentence][0]:
+            best[s.sentence] = (rank, s)
+    return [Hit(pattern.source, tuple(doc.tokens[i].surface for i in s.idx), number,
+                s.typo, rank[0]) for number, (rank, s) in sorted(best.items())]
