@@ -27,7 +27,7 @@ NUMBER_CASES = [
     ("0.52", "0.5236", {"atol": 0.005}, True, "within 0.005 of 0.5236 (absolute tolerance)"),
     ("0.52", "0.5236", {"sig_figs": 2}, True, "to 2 significant figures"),
     ("0.53", "0.5236", {"sig_figs": 2}, False, "expected 0.5236, got 0.53"),
-    ("0.5236", "0.5236", {"sig_figs": 2}, True, "to 2 significant figures"),
+    ("0.5236", "0.5236", {"sig_figs": 2}, True, "equal to 0.5236 exactly"),
     ("7.39", "exp(2)", {"decimals": 2}, True, "to 2 decimal places"),
     ("7.4", "exp(2)", {"decimals": 2}, False, "expected exp(2), got 7.4"),
     ("7.389", "exp(2)", {}, False, "expected exp(2) ≈ 7.38906"),
@@ -35,8 +35,10 @@ NUMBER_CASES = [
     ("exp(2)", "exp(2)", {}, True, "equal to exp(2) exactly"),
     ("sqrt(8)", "2*sqrt(2)", {}, True, "equal to 2*sqrt(2) exactly"),
     ("ln(4)", "2*ln(2)", {}, True, "exactly"),
-    ("0", "0", {"sig_figs": 3}, False, "expected 0, got 0"),  # sig figs of 0: exact only
-    ("0", "0", {"sig_figs": 3, "atol": 0}, True, "within 0 of 0"),
+    ("0.001", "0", {"sig_figs": 3}, False, "expected 0, got 0.001"),  # sig figs of 0: exact
+    ("0.001", "0", {"sig_figs": 3, "atol": 0.01}, True, "within 0.01 of 0"),
+    ("1e-3", "0.001", {"rtol": 0.01}, True, "equal to 0.001 exactly"),
+    ("10^1000", "10^999", {}, False, "expected ≈1.0e+999, got ≈1.0e+1000"),
     ("2300", "2345", {"sig_figs": 2}, True, "2 significant figures"),
 ]
 
@@ -77,15 +79,17 @@ def test_unprovable_equality_goes_to_review() -> None:
 
 # (student text, expected, symbols, ok, fragment of the note)
 EXPRESSION_CASES = [
-    ("(x+1)^2", "x^2 + 2*x + 1", ["x"], True, "simplified"),
+    ("(x+1)^2", "x^2 + 2*x + 1", ["x"], True, "expanded"),
     ("2x", "2*x", ["x"], True, "exactly"),
-    ("sigmoid(x)(1 - sigmoid(x))", "exp(-x)/(1+exp(-x))^2", ["x"], True, "equal"),
+    ("sigmoid(x)(1 - sigmoid(x))", "exp(-x)/(1+exp(-x))^2", ["x"], True, "agrees"),
+    # complex at every real point, so only simplification can decide:
+    ("sin(x)^2 log(-x^2-1) + cos(x)^2 log(-x^2-1)", "log(-x^2-1)", ["x"], True, "simplified"),
     ("relu(x)", "max(x, 0)", ["x"], True, "exactly"),
     ("x + 1", "x + 2", ["x"], False, "differs from the expected answer by -1"),
     ("sqrt(x^2)", "x", ["x"], False, "differs from the expected answer at x ="),
     ("y", "x", ["x", "y"], False, "differs"),
     ("2w·x", "2*x*w", ["x", "w"], True, "exactly"),
-    ("sin(x)^2 + cos(x)^2", "1", ["x"], True, "simplified"),
+    ("sin(x)^2 + cos(x)^2", "1", ["x"], True, "agrees with the expected answer at 8 random"),
     ("(x+1)^100", "(1+x)^100", ["x"], True, "exactly"),
     ("(x+1)^100", "(x+1)^99*(x+2)", ["x"], False, "differs from the expected answer at x ="),
     ("max(x, y)^3", "max(y, x)^3", ["x", "y"], True, ""),

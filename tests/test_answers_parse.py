@@ -66,6 +66,9 @@ VALID_NUMBERS = [
     ("approx 0.52", "13/25", "ignored 'approx'"),
     ("Answer: 13", "13", "ignored 'Answer:'"),
     ("13.", "13", ""),
+    ("1 + (3-1) + (5-1) + (7-1) = 13", "13", "after the last '=': 13"),
+    ("3*3*3*2 + 2*5*5*2 + 2*7*7*2 = 350", "350", "after the last '='"),
+    ("x = 1 + 2 = 3", "3", "ignored 'x ='"),
     ("13 pixels", "13", "unit 'pixels'"),
     ("13 px.", "13", "unit 'px'"),
     ("  13  ", "13", ""),
@@ -108,6 +111,7 @@ def test_parse_number_stays_exact(text: str, value: sympy.Expr) -> None:
         ("12,345", "12345/1000", "could also mean 12345"),
         ("max(0,5)", "5", "two arguments"),
         ("1/2pi", "pi/2", "add parentheses"),
+        ("1 + 2 = 4", "4", "the working '1 + 2' does not give 4; graded 4"),
     ],
 )
 def test_ambiguous_is_read_and_flagged(text: str, value: str, note: str) -> None:
@@ -144,8 +148,9 @@ INVALID_NUMBERS = [
     ("(2)3", "two numbers"),
     ("", "empty"),
     ("   ", "empty"),
-    ("x = ", "not an equation"),
-    ("1 + 2 = 3", "not an equation"),
+    ("x = ", "nothing on one side of '='"),
+    ("1 = = 1", "nothing on one side of '='"),
+    ("1=1=1=1=1=1", "too many '=' signs"),
     ("13 apples", "'apples' is not a known name"),
     ("x", "write only the number"),
     ("foo(2)", "'foo' is not a known name"),
@@ -314,7 +319,7 @@ def test_no_code_evaluation_during_parsing(monkeypatch: pytest.MonkeyPatch) -> N
         parse_number(text)
     parse_expression("2x^2 + max(x, 1)", symbols=["x"])
     expected_value("-7/2 + w")
-    for text in ["__import__('os')", "1 = 1"]:
+    for text in ["__import__('os')", "1 = = 1"]:
         with pytest.raises(AnswerError):
             parse_number(text)
     assert calls == []

@@ -1,12 +1,11 @@
-"""Bounded exact arithmetic for the parser: Fractions while possible, whitelisted SymPy otherwise.
+"""Bounded exact arithmetic for the parser: Fractions while possible, else whitelisted SymPy."""
 
-Every operation checks its bounds BEFORE computing (exponent size, size of the result), so no
-answer can make the grader compute 9^9^9. Rational values stay Python Fractions (fast); a value
-becomes a SymPy expression only through the constructors and functions whitelisted here.
-"""
-
+# Every operation checks its bounds BEFORE computing (exponent size, size of the result), so no
+# answer can make the grader compute 9^9^9. Rational values stay Python Fractions (fast); a value
+# becomes a SymPy expression only through the constructors and functions whitelisted here.
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -100,7 +99,7 @@ def power(base: Value, exponent: Value) -> Value:
         if base == 0 and exponent < 0:
             raise AnswerError("division by zero (0 to a negative power)")
         if exponent.denominator == 1:
-            bits = max(base.numerator.bit_length(), base.denominator.bit_length())
+            bits = math.log2(max(abs(base.numerator), base.denominator))  # exact enough
             if bits * abs(exponent.numerator) > MAX_BITS:
                 raise AnswerError("a number in the answer is too large to work with")
             return base**exponent.numerator

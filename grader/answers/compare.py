@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
+import mpmath
 import sympy
 
+from grader.answers.arith import MAX_BITS
 from grader.answers.parse import expected_value, symbol
 
 DIGITS = 30  # precision of numeric evaluation (tolerances and random points)
@@ -31,12 +33,16 @@ def show(value: sympy.Expr | Fraction) -> str:
 
     >>> show(sympy.Rational(-7, 2)), show(sympy.Rational(1, 3)), show(sympy.exp(2))
     ('-3.5', '1/3', 'exp(2)')
+    >>> show(sympy.Integer(10) ** 100)
+    '≈1e+100'
+
     """
     frac = _fraction(value)
     if frac is None:
         return sympy.sstr(value)
     exact = _decimal(frac)
-    return exact if exact is not None else f"{frac.numerator}/{frac.denominator}"
+    text = exact if exact is not None else f"{frac.numerator}/{frac.denominator}"
+    return text if len(text) <= 30 else "≈" + _approx(frac)  # a note, not a proof: keep it short
 
 
 def _decimal(frac: Fraction) -> str | None:
@@ -61,7 +67,7 @@ def _approx(value: Fraction) -> str:
     try:
         return f"{float(value):.6g}"
     except OverflowError:
-        return sympy.sstr(sympy.Float(sympy.Rational(value.numerator, value.denominator), 6))
+        return mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 6)
 
 
 def _fraction(value: object) -> Fraction | None:
@@ -95,12 +101,21 @@ def _numeric(value: sympy.Expr | Fraction) -> Fraction | None:
     if value.free_symbols or sympy.count_ops(value) > _MAX_OPS:
         return None
     try:
-        re_part, im_part = value.evalf(DIGITS).as_real_imag()
-        if im_part != 0 or not re_part.is_Number or not re_part.is_finite:
-            return None
-        return Fraction(str(re_part))
+        return _real(value.evalf(DIGITS))
     except (ArithmeticError, TypeError, ValueError):
         return None
+
+
+def _real(value: sympy.Expr) -> Fraction | None:
+    """An evaluated number as an exact Fraction of its digits; None if complex, infinite or
+    beyond ±2^MAX_BITS (such values are not compared: the answer goes to review)."""
+    re_part, im_part = value.as_real_imag()
+    if im_part != 0 or not isinstance(re_part, sympy.Float) or not re_part.is_finite:
+        return None
+    _, mantissa, exponent, bits = re_part._mpf_
+    if mantissa and abs(exponent + bits) > MAX_BITS:
+        return None
+    return Fraction(str(re_part))
 
 
 def _order(x: Fraction) -> int:
@@ -177,7 +192,7 @@ def compare_number(
     if isinstance(exp_value, sympy.Basic) and exp_value.free_symbols:
         raise ValueError(f"the expected value {exp_value} is not a number")
     checks = _tolerances(rtol, atol, sig_figs, decimals)
-    if exact:
+    if exact or got == exp_value:
         return _exact(_as_expr(got), _as_expr(exp_value))
     g, e = _numeric(got), _numeric(exp_value)
     if g is None or e is None:
@@ -233,7 +248,8 @@ def compare_expression(
 ) -> Comparison:
     """Compare expressions: exact simplification first (bounded), then seeded random points.
 
-    Symbols are matched by name. ok is None when too few random points can be evaluated.
+    Symbols are matched by name. Agreement at 8 seeded random points (to about 20 digits) counts
+    as equal; ok is None when too few points can be evaluated and simplification cannot decide.
 
     >>> x = symbol("x")
     >>> compare_expression((x + 1) ** 2, "x^2 + 2*x + 1", symbols=["x"]).ok
@@ -252,17 +268,29 @@ def compare_expression(
     if got == exp_value:
         return Comparison(True, "equal to the expected answer exactly")
     diff = sympy.Add(got, sympy.Mul(-1, exp_value))
-    if sympy.count_ops(diff) > _MAX_OPS:
+    ops = sympy.count_ops(diff)
+    if ops > _MAX_OPS:
         return Comparison(None, "too large to compare automatically")
-    if sympy.count_ops(diff) <= _SIMPLIFY_OPS and _max_power(diff) <= 12:
-        simple = sympy.expand(diff)
-        simple = simple if simple == 0 else sympy.simplify(simple)
-        if simple == 0:
-            return Comparison(True, "equal to the expected answer (simplified)")
-        gap = _numeric(simple) if simple.is_number else None
-        if gap is not None and gap != 0:  # a constant difference: certainly not equal
-            return Comparison(False, f"differs from the expected answer by {show(simple)}")
-    return _random_points(got, exp_value, sorted(allowed), seed)
+    # Cheap exact step first; random points next (they settle most wrong answers quickly);
+    # sympy.simplify, which can take seconds, only when the points could not decide.
+    if _max_power(diff) <= 12:
+        decided = _decide(sympy.expand(diff), "equal to the expected answer (expanded)")
+        if decided is not None:
+            return decided
+    result = _random_points(got, exp_value, sorted(allowed), seed)
+    if result.ok is None and ops <= _SIMPLIFY_OPS:
+        return _decide(sympy.simplify(diff), "equal to the expected answer (simplified)") or result
+    return result
+
+
+def _decide(diff: sympy.Expr, equal_note: str) -> Comparison | None:
+    """Equal if diff is 0, unequal if it is a nonzero constant, else None (undecided)."""
+    if diff == 0:
+        return Comparison(True, equal_note)
+    gap = _numeric(diff) if diff.is_number else None
+    if gap is not None and gap != 0:  # a constant difference: certainly not equal
+        return Comparison(False, f"differs from the expected answer by {show(diff)}")
+    return None
 
 
 def _max_power(expr: sympy.Expr) -> int:
@@ -294,7 +322,9 @@ def _random_points(got: sympy.Expr, expected: sympy.Expr, names: list[str], seed
 
 
 def _at(expr: sympy.Expr, point: dict) -> Fraction | None:
+    """The value at `point`, evaluated in floating point with DIGITS digits (never exactly: an
+    exact x^1000000 at x = 297/100 would be a 17-million-bit rational)."""
     try:
-        return _numeric(expr.xreplace(point))
+        return _real(expr.evalf(DIGITS, subs=point))
     except (ArithmeticError, TypeError, ValueError):
         return None

@@ -1,10 +1,8 @@
-"""Safe parsing of student numbers and expressions into exact SymPy values.
+"""Safe parsing of student numbers and expressions into exact SymPy values."""
 
-Security note: student text is data, never code. Nothing here calls eval, exec, sympify,
-parse_expr, lambdify or ast.literal_eval; a hand-written tokenizer and precedence-climbing parser
-build values only through grader.answers.arith, whose operations check bounds before computing.
-"""
-
+# Security note: student text is data, never code. Nothing here calls eval, exec, sympify,
+# parse_expr, lambdify or ast.literal_eval; a hand-written tokenizer and precedence-climbing parser
+# build values only through grader.answers.arith, whose operations check bounds before computing.
 from __future__ import annotations
 
 import functools
@@ -16,7 +14,13 @@ from fractions import Fraction
 import sympy
 
 from grader.answers import arith
-from grader.answers.normalize import EXPRESSION_STEPS, NUMBER_STEPS, normalize, times_ten
+from grader.answers.normalize import (
+    EXPRESSION_STEPS,
+    NUMBER_STEPS,
+    Step,
+    normalize,
+    times_ten,
+)
 from grader.answers.tokens import MAX_DEPTH, Token, read_decimal, tokenize
 from grader.errors import AnswerError
 
@@ -214,8 +218,22 @@ class _Parser:
         return fn(*args)
 
 
-def _read(text: str, limit: int, steps: tuple, names: dict, allow_percent: bool) -> tuple:
-    """Normalize, tokenize and parse; return (value, normalized text, notes, flags)."""
+MAX_EQUALS = 4  # "working = result" chains: at most this many '=' signs
+
+
+def _read(
+    text: str,
+    limit: int,
+    steps: tuple[Step, ...],
+    names: dict[str, sympy.Symbol],
+    allow_percent: bool,
+) -> tuple[arith.Value, str, tuple[str, ...], tuple[str, ...]]:
+    """Normalize, tokenize and parse; return (value, normalized text, notes, flags).
+
+    Working shown before the answer ('1 + (3-1) + (5-1) + (7-1) = 13') is read side by side:
+    the value after the last '=' is the answer; if the working gives another value, a note
+    says so and the answer is flagged "ambiguous".
+    """
     if len(text) > limit:
         raise AnswerError(f"the answer is too long ({len(text)} characters; at most {limit})")
     if not text.strip():
@@ -223,18 +241,42 @@ def _read(text: str, limit: int, steps: tuple, names: dict, allow_percent: bool)
     clean, notes = normalize(text, steps)
     if not clean.strip():
         raise AnswerError("the answer is empty after removing what is not part of it")
-    if "=" in clean:
-        raise AnswerError("write only the final answer, not an equation with '='")
-    tokens = tokenize(clean)
-    parser = _Parser(tokens, names, allow_percent)
+    sides = clean.split("=")
+    if len(sides) > MAX_EQUALS + 1:
+        raise AnswerError(f"too many '=' signs (at most {MAX_EQUALS}): write the final answer")
+    if not all(side.strip() for side in sides):
+        raise AnswerError("nothing on one side of '=': write the answer after '='")
+    parser = _Parser([], names, allow_percent)
+    read = [_read_side(side.strip(), parser) for side in sides]
+    value, shown = read[-1]
+    for other, other_shown in read[:-1]:
+        if not _same(other, value):
+            parser.flag(f"the working '{other_shown}' does not give {shown}; graded {shown}")
+    if len(read) > 1:
+        notes += (f"read the answer after the last '=': {shown}",)
+    full = " = ".join(part for _, part in read)
+    return value, full, notes + tuple(parser.notes), tuple(parser.flags)
+
+
+def _read_side(text: str, parser: _Parser) -> tuple[arith.Value, str]:
+    """Parse one side of the answer with `parser` (which collects notes and flags)."""
+    parser.tokens, parser.pos, parser.depth = tokenize(text), 0, 0
     try:
         value = parser.parse()
     except _MATH_ERRORS as exc:  # SymPy internals on odd input: report, never crash
         raise AnswerError("could not work out the value of the answer") from exc
     shown = "".join(
-        (" " if i and clean[t.pos - 1] == " " else "") + t.canon for i, t in enumerate(tokens)
+        (" " if i and text[t.pos - 1] == " " else "") + t.canon for i, t in enumerate(parser.tokens)
     )
-    return value, shown, notes + tuple(parser.notes), tuple(parser.flags)
+    return value, shown
+
+
+def _same(a: arith.Value, b: arith.Value) -> bool:
+    """Exactly the same value, as far as cheap exact arithmetic can tell."""
+    try:
+        return a == b or arith.sub(a, b) == 0
+    except (AnswerError, *_MATH_ERRORS):
+        return False
 
 
 # A lone decimal number ("13", "-0,5", "3.25"): the most common answer, read without the full
@@ -280,6 +322,16 @@ def _check_real(expr: sympy.Expr) -> None:
 
 def parse_number(text: str, *, allow_percent: bool = False) -> ParsedAnswer:
     """Read a number answer exactly: arithmetic and functions of numbers are allowed.
+
+    What is read, each with a note where it matters: a decimal point or a decimal comma; spaces,
+    or '.'/',' beside the other mark, as thousands separators; scientific notation (1e-3,
+    3x10^-2, 3·10⁻²); Unicode minus, dashes, ×, ÷, superscripts, full-width digits; a leading
+    'answer:', '=', 'x =', '≈', '~' or 'approx'; one trailing full stop; one trailing unit from
+    normalize.UNITS ('13 pixels', '13 px': field-of-view answers carry units). A lone separator
+    followed by exactly three digits ('1,000', '1.000') is read as a decimal mark (the
+    Norwegian reading of ',' and the calculator reading of '.') and flagged "ambiguous".
+    Rejected: other words, '=' inside the answer, '2 3' (two numbers), factorials, and '%'
+    unless allow_percent.
 
     Args:
         text: the student's answer.
