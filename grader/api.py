@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from grader import bank, checks, keyfile, variants
+from grader import roster as _roster
 from grader.errors import InputError
 from grader.grading import GradingContext, StudentResult, grade_stream
 from grader.ingest.submissions import IngestProblem, read_submissions
@@ -17,6 +20,7 @@ from grader.report import grades
 from grader.report.outputs import write_outputs
 from grader.rubric.loader import Rubric, load_rubric
 from grader.solver import cnn, graph, report
+from grader.variant_ids import normalize_variant_id
 
 DEFAULT_VARIANTS = ("original",)
 
@@ -57,22 +61,105 @@ def list_exams() -> list[Exam]:
 
 
 def variant_lookup(ctx: ExamContext) -> Callable[[str], Variant]:
-    """Build variants on demand (each at most once per run)."""
-    return cache(lambda variant_id: variants.build_variant(ctx.exam, variant_id, ctx.families))
+    """Build variants on demand (each at most once per run, whatever the id's spelling)."""
+    build = cache(lambda canonical: variants.build_variant(ctx.exam, canonical, ctx.families))
+    return lambda variant_id: build(normalize_variant_id(variant_id))
+
+
+DEFAULT_SEED = 0  # `grader paper --seed`: the same seed gives the same ids, papers and key.json
+ASSIGNMENT_FILE = "roster-assignment.csv"
+
+
+@dataclass(frozen=True)
+class PaperSet:
+    """What `grader paper` wrote: files, the variants in order, who got which, and warnings."""
+
+    files: tuple[Path, ...]
+    variant_ids: tuple[str, ...]
+    assignment: Mapping[str, str] = field(default_factory=dict)  # student -> variant id
+    seed: int | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def make_papers(exam: str, out_dir: Path, variant_ids: Sequence[str] = DEFAULT_VARIANTS,
-                rubric: Path | None = None) -> list[Path]:
-    """Student papers, answer keys and key.json for the given variants."""
+                rubric: Path | None = None, *, count: int | None = None,
+                seed: int | None = None, roster: Path | None = None) -> PaperSet:
+    """Student papers, answer keys and key.json for the given variants, or for random ones.
+
+    Args:
+        exam: bank id or exam.yaml path.
+        out_dir: the output folder.
+        variant_ids: the variants to write when neither ``count`` nor ``roster`` is given.
+        rubric: the rubric (default: the bank's); papers need it only to check the exam.
+        count: write this many random variants, with different content, ids from ``seed``.
+        seed: what random ids are drawn from (default :data:`DEFAULT_SEED`).
+        roster: a roster CSV; each student gets a variant (a different one while there are
+            enough), a paper under ``students/``, a row in roster-assignment.csv and key.json.
+
+    Raises:
+        InputError: a bad roster or variant id. AuthoringError: a bad exam or family.
+    """
+    ctx = load_context(exam, rubric)
+    if count is None and roster is None:
+        built = [variants.build_variant(ctx.exam, v, ctx.families) for v in variant_ids]
+        unused = ("--seed only matters with --variants or --roster",) if seed is not None else ()
+        return PaperSet(_write_variants(ctx, out_dir, built, {}, None),
+                        tuple(v.variant_id for v in built), warnings=unused)
+    seed = DEFAULT_SEED if seed is None else seed
+    students = _roster.read_roster(roster) if roster is not None else ()
+    build = functools.partial(variants.build_variant, ctx.exam, families=ctx.families)
+    pool = _roster.distinct_variants(build, seed, count or len(students))
+    built, warnings, written = list(pool.variants), list(pool.warnings), []
+    assignment: dict[str, str] = {}
+    if students:
+        done = _roster.assign(students, [v.variant_id for v in built])
+        warnings += done.warnings
+        written = _write_roster_papers(ctx.exam, out_dir, built, done)
+        assignment = done.mapping()
+    written = [*_write_variants(ctx, out_dir, built, assignment, seed), *written]
+    return PaperSet(tuple(written), tuple(v.variant_id for v in built), assignment, seed,
+                    tuple(warnings))
+
+
+def _write_variants(ctx: ExamContext, out_dir: Path, built: Sequence[Variant],
+                    assignment: Mapping[str, str], seed: int | None) -> tuple[Path, ...]:
+    """Per variant: paper-<id>.md|html and key-<id>.md|html; then key.json for them all."""
     from grader.paper import write_papers
 
-    ctx = load_context(exam, rubric)
-    built = [variants.build_variant(ctx.exam, v, ctx.families) for v in variant_ids]
     written = write_papers(out_dir, ctx.exam, built)
-    key_path = out_dir / "key.json"
-    keyfile.write_key(key_path, ctx.exam, built,
-                      keyfile.bank_fingerprint(ctx.exam_path, ctx.families))
-    return [*written, key_path]
+    key = keyfile.write_key(out_dir / "key.json", ctx.exam, built,
+                            keyfile.bank_fingerprint(ctx.exam_path, ctx.families),
+                            roster=assignment, seed=seed)
+    return (*written, key)
+
+
+def _paper_stems(students: Sequence[_roster.Student]) -> list[str]:
+    """Safe, distinct file stems for students' papers (also where only case tells ids apart)."""
+    from grader.report.outputs import safe_filename
+
+    stems: list[str] = []
+    used: set[str] = set()
+    for student in students:
+        stem = safe_filename(student.student)
+        if stem.casefold() in used:
+            stem = f"{stem}-{hashlib.sha256(student.student.encode()).hexdigest()[:8]}"
+        used.add(stem.casefold())
+        stems.append(stem)
+    return stems
+
+
+def _write_roster_papers(exam: Exam, out_dir: Path, built: Sequence[Variant],
+                         done: _roster.Assignment) -> list[Path]:
+    """Each student's paper (students/<stem>.md|html) and roster-assignment.csv."""
+    from grader.atomic import write_text_atomic
+    from grader.paper import write_student_papers
+    from grader.paper.write import STUDENT_DIR
+
+    stems = _paper_stems([s for s, _ in done.rows])
+    rows = [(stem, s.student, v) for stem, (s, v) in zip(stems, done.rows, strict=True)]
+    written = write_student_papers(out_dir, exam, {v.variant_id: v for v in built}, rows)
+    text = _roster.assignment_csv(done, [f"{STUDENT_DIR}/{stem}" for stem in stems])
+    return [*written, write_text_atomic(out_dir / ASSIGNMENT_FILE, text)]
 
 
 @dataclass(frozen=True)
@@ -89,22 +176,20 @@ class GradeSummary:
 
 
 def _key_lookup(ctx: ExamContext, key: Path) -> tuple[Callable[[str], Variant], list[str]]:
+    """Variants from a frozen key.json, with a warning if the bank changed since it was written."""
     meta, frozen = keyfile.read_key(key)
-    warnings = []
-    if meta.get("exam") not in (None, ctx.exam.id):
-        raise InputError(f"key is for exam '{meta.get('exam')}', not '{ctx.exam.id}'",
-                         file=str(key))
-    current = keyfile.bank_fingerprint(ctx.exam_path, ctx.families)
-    if meta.get("fingerprint") != current:
-        warnings.append(f"{key}: the bank changed since this key was written (fingerprint "
-                        "differs); grading uses the frozen key, not the current bank")
+    if meta.exam_id != ctx.exam.id:
+        raise InputError(f"key is for exam '{meta.exam_id}', not '{ctx.exam.id}'", file=str(key))
+    warning = keyfile.fingerprint_warning(
+        meta, keyfile.bank_fingerprint(ctx.exam_path, ctx.families))
 
     def lookup(variant_id: str) -> Variant:
-        if variant_id not in frozen:
+        canonical = normalize_variant_id(variant_id)
+        if canonical not in frozen:
             raise InputError(f"variant '{variant_id}' is not in the key {key.name}")
-        return frozen[variant_id]
+        return frozen[canonical]
 
-    return lookup, warnings
+    return lookup, [f"{key}: {warning}"] if warning else []
 
 
 def grade(exam: str, inputs: Sequence[Path], out_dir: Path, *, key: Path | None = None,

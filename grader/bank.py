@@ -64,7 +64,12 @@ _EXERCISE_FIELDS = {
     "title": _Field(False, _STR),
     "intro": _Field(False, _STR),
     "audience": _Field(False, _STR),
+    "shared": _Field(False, (dict,)),
     "parts": _Field(True, (list,)),
+}
+_SHARED_FIELDS = {
+    "family": _Field(True, _STR),
+    "params": _Field(False, (dict,)),
 }
 _PART_FIELDS = {
     "id": _Field(True, _STR),
@@ -139,9 +144,8 @@ def _check_answer_source(data: Mapping, kind: str, file: str, part_id: str,
                          families: Mapping[str, Family] | None) -> None:
     """A part gets its expected answer from exactly one place: a family or `answer:`."""
     family, answer = data.get("family"), data.get("answer")
-    if family is not None and families is not None and family not in families:
-        known = ", ".join(sorted(families)) or "none"
-        raise AuthoringError(f"unknown family {family!r} (known: {known})", file=file, part=part_id)
+    if family is not None:
+        _check_family_known(family, families, file, part_id)
     if family is not None and answer is not None:
         raise AuthoringError("a part with a family gets its answer from the family; "
                              "remove 'answer'", file=file, part=part_id)
@@ -154,6 +158,23 @@ def _check_answer_source(data: Mapping, kind: str, file: str, part_id: str,
     if data.get("params") and family is None:
         raise AuthoringError("'params' is only used by parts with a family",
                              file=file, part=part_id)
+
+
+def _check_family_known(family: str, families: Mapping[str, Family] | None, file: str,
+                        where: str) -> None:
+    if families is not None and family not in families:
+        known = ", ".join(sorted(families)) or "none"
+        raise AuthoringError(f"unknown family {family!r} (known: {known})", file=file, part=where)
+
+
+def _load_shared(data: Any, ex_id: str, file: str,
+                 families: Mapping[str, Family] | None) -> tuple[str | None, dict[str, Any]]:
+    """An exercise's ``shared: {family, params}`` block (family None when there is none)."""
+    if data is None:
+        return None, {}
+    _check_mapping(data, _SHARED_FIELDS, f"the shared block of exercise {ex_id}", file, ex_id)
+    _check_family_known(data["family"], families, file, ex_id)
+    return data["family"], dict(data.get("params") or {})
 
 
 def _load_part(data: Any, exercise: str, file: str, seen: set[str],
@@ -195,6 +216,7 @@ def _load_exercise(data: Any, file: str, seen: set[str],
     _check_id(ex_id, "exercise", file, seen)
     if not data["parts"]:
         raise AuthoringError("an exercise needs at least one part", file=file, part=ex_id)
+    shared_family, shared_params = _load_shared(data.get("shared"), ex_id, file, families)
     parts = tuple(_load_part(p, ex_id, file, seen, families) for p in data["parts"])
     return Exercise(
         id=ex_id,
@@ -202,6 +224,8 @@ def _load_exercise(data: Any, file: str, seen: set[str],
         parts=parts,
         intro=data.get("intro") or "",
         audience=data.get("audience") or "",
+        shared_family=shared_family,
+        shared_params=shared_params,
     )
 
 

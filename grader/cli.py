@@ -66,12 +66,41 @@ def list_command() -> None:
 @cli.command()
 @click.argument("exam")
 @click.option("-o", "--out", "out_dir", type=PathArg, required=True, help="Output folder.")
+@click.option("--variants", "count", type=click.IntRange(min=1),
+              help="Write N random variants (ids drawn from --seed) instead of the original.")
+@click.option("--seed", type=int,
+              help=f"Seed for the random variant ids (default {api.DEFAULT_SEED}); the same seed "
+                   "gives the same variants, assignment and key.json; use a new one for a new "
+                   "sitting.")
+@click.option("--roster", type=ExistingPath,
+              help="Roster CSV (column 'student', optional 'name', 'course'): one paper per "
+                   "student, each with its own variant while there are enough.")
 @click.option("--rubric", type=ExistingPath, help="Rubric YAML (default: the bank's).")
 @user_errors
-def paper(exam: str, out_dir: Path, rubric: Path | None) -> None:
-    """Write student papers, answer keys and key.json for EXAM (bank id or exam.yaml)."""
-    for path in api.make_papers(exam, out_dir, rubric=rubric):
-        click.echo(f"wrote {path}")
+def paper(exam: str, out_dir: Path, count: int | None, seed: int | None, roster: Path | None,
+          rubric: Path | None) -> None:
+    """Write student papers, answer keys and key.json for EXAM (bank id or exam.yaml).
+
+    Without --variants or --roster: the original exam. With --roster, each student's paper is
+    in students/ and who got which variant is in roster-assignment.csv and key.json.
+    """
+    result = api.make_papers(exam, out_dir, rubric=rubric, count=count, seed=seed,
+                             roster=roster)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if len(result.files) <= 12:
+        for path in result.files:
+            click.echo(f"wrote {path}")
+    else:
+        click.echo(f"wrote {len(result.files)} files into {out_dir}")
+    seed_note = f" from seed {result.seed}" if result.seed is not None else ""
+    ids = result.variant_ids
+    shown = ", ".join(ids[:10]) + (f", ... ({len(ids)} in all)" if len(ids) > 10 else "")
+    click.echo(f"variants{seed_note}: {shown}")
+    if result.assignment:
+        click.echo(f"assigned {len(result.assignment)} students to "
+                   f"{len(set(result.assignment.values()))} variants; see "
+                   f"{out_dir / api.ASSIGNMENT_FILE}")
 
 
 @cli.command()

@@ -73,7 +73,7 @@ def grade_submission(sub: Submission, ctx: GradingContext,
                    sub.answers.get(part.id), student=sub.student)
         for part in parts_for(ctx.exam, sub.course)
     )
-    yield StudentResult(sub.student, sub.variant, sub.source, scores)
+    yield StudentResult(sub.student, variant.variant_id, sub.source, scores)
 
 
 def grade_stream(items: Iterable[Submission | IngestProblem], ctx: GradingContext,

@@ -6,19 +6,28 @@ inputs give byte-identical files)::
     {"format": "examgrader-key", "version": 1,
      "exam": {"id": "inf5860-2019", "version": 1},
      "fingerprint": "sha256:<hex>",
-     "variants": {"original": {"parts": [
+     "seed": 42,                              # null for the original only
+     "variant_ids": ["K7Q2M", "3XW9A"],       # in the order they were made
+     "roster": {"s123456": "K7Q2M"},          # student -> variant ({} without a roster)
+     "variants": {"K7Q2M": {
+         "intros": {"ex3": "..."},            # exercise id -> intro as printed
+         "parts": [
          {"id": "ex3b", "kind": "number", "points": "1", "text": "...", "params": {...},
           "answer": "23", "solution": "...", "figures": [{"id", "kind", "data", "caption"}]},
          ...]}}}
 
-Parts are a list, in paper order. Points are exact strings ("9/2"); "4.5" is read too.
+Parts are a list, in paper order; ``params`` are the effective parameters the part was
+solved on (shared ones included). Points are exact strings ("9/2"); "4.5" is read too.
+``seed``, ``variant_ids``, ``roster`` and ``intros`` came later within version 1: a key
+without them is read as having no seed, its variants in file order, no roster, no intros.
 
 The fingerprint is sha256 over a tag, the exam.yaml bytes, and, for every family the exam
-uses (sorted by name), its name and the bytes of the source file of the module that defines
-its ``solve``. Paths are not hashed, so the same bank gives the same fingerprint wherever it
-is installed. Changes in ``grader/solver`` are not covered: solvers are tested against
-independent oracles instead. A key whose fingerprint differs from the current bank's is
-reported by the caller as a warning (:func:`fingerprint_warning`), never silently regraded.
+uses (sorted by name, shared families included), its name and the bytes of the source file of
+the module that defines its ``solve`` (and of its ``sample``, when that is another file).
+Paths are not hashed, so the same bank gives the same fingerprint wherever it is installed.
+Changes in ``grader/solver`` are not covered: solvers are tested against independent oracles
+instead. A key whose fingerprint differs from the current bank's is reported by the caller
+as a warning (:func:`fingerprint_warning`), never silently regraded.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import hashlib
 import inspect
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +61,9 @@ class KeyMeta:
     exam_version: int
     fingerprint: str
     version: int = KEY_VERSION
+    variant_ids: tuple[str, ...] = ()  # in the order they were made
+    roster: Mapping[str, str] = field(default_factory=dict)  # student -> variant id
+    seed: int | None = None  # what random variant ids were drawn from (None: original only)
 
 
 def _families_used(exam_path: Path) -> list[str]:
@@ -63,6 +75,9 @@ def _families_used(exam_path: Path) -> list[str]:
     names = set()
     exercises = data.get("exercises") if isinstance(data, Mapping) else None
     for exercise in exercises if isinstance(exercises, list) else []:
+        shared = exercise.get("shared") if isinstance(exercise, Mapping) else None
+        if isinstance(shared, Mapping) and isinstance(shared.get("family"), str):
+            names.add(shared["family"])
         parts = exercise.get("parts") if isinstance(exercise, Mapping) else None
         for part in parts if isinstance(parts, list) else []:
             if isinstance(part, Mapping) and isinstance(part.get("family"), str):
@@ -70,13 +85,24 @@ def _families_used(exam_path: Path) -> list[str]:
     return sorted(names)
 
 
-def _family_source(family: Family) -> bytes:
-    """The bytes of the module file that defines ``family.solve`` (b"" if it has none)."""
+def _source_file(function: Any) -> Path | None:
     try:
-        source_file = inspect.getsourcefile(family.solve)
+        source_file = inspect.getsourcefile(function)
     except TypeError:  # a builtin or C function
-        return b""
-    return Path(source_file).read_bytes() if source_file else b""
+        return None
+    return Path(source_file) if source_file else None
+
+
+def _family_source(family: Family) -> bytes:
+    """The bytes of the module that defines ``family.solve`` (b"" if it has none), followed by
+    those of the module that defines ``family.sample`` when that is another file: random
+    variants depend on the sampler too."""
+    solve_file = _source_file(family.solve)
+    source = solve_file.read_bytes() if solve_file else b""
+    sample_file = _source_file(family.sample) if family.sample is not None else None
+    if sample_file is not None and sample_file != solve_file:
+        source += b"\0sample\0" + sample_file.read_bytes()
+    return source
 
 
 def bank_fingerprint(exam_path: str | Path, families: Mapping[str, Family]) -> str:
@@ -124,22 +150,45 @@ def _part_json(part: PartVariant) -> dict[str, Any]:
     }
 
 
-def key_text(exam: Exam, variants: Iterable[Variant], fingerprint: str) -> str:
-    """The key.json text (pure; see the module docstring for the layout)."""
+def key_text(exam: Exam, variants: Iterable[Variant], fingerprint: str, *,
+             roster: Mapping[str, str] | None = None, seed: int | None = None) -> str:
+    """The key.json text (pure; see the module docstring for the layout).
+
+    Args:
+        exam: the exam the variants belong to.
+        variants: the variants, in the order they were made.
+        fingerprint: :func:`bank_fingerprint` of the bank they were made from.
+        roster: student id -> variant id, when papers were assigned to a roster.
+        seed: the seed random variant ids were drawn from.
+
+    Raises:
+        ValueError: the roster names a variant that is not in ``variants``.
+    """
+    variants = list(variants)
+    ids = [v.variant_id for v in variants]
+    unknown = sorted({v for v in (roster or {}).values() if v not in ids})
+    if unknown:
+        raise ValueError(f"the roster uses variants that are not in the key: {unknown}")
     document = {
         "format": KEY_FORMAT,
         "version": KEY_VERSION,
         "exam": {"id": exam.id, "version": exam.version},
         "fingerprint": fingerprint,
-        "variants": {v.variant_id: {"parts": [_part_json(p) for p in v.parts]} for v in variants},
+        "seed": seed,
+        "variant_ids": ids,
+        "roster": dict(roster or {}),
+        "variants": {v.variant_id: {"intros": dict(v.intros),
+                                    "parts": [_part_json(p) for p in v.parts]}
+                     for v in variants},
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_key(path: str | Path, exam: Exam, variants: Iterable[Variant],
-              fingerprint: str) -> Path:
-    """Write key.json atomically; the same inputs give the same bytes."""
-    return write_text_atomic(path, key_text(exam, variants, fingerprint))
+def write_key(path: str | Path, exam: Exam, variants: Iterable[Variant], fingerprint: str, *,
+              roster: Mapping[str, str] | None = None, seed: int | None = None) -> Path:
+    """Write key.json atomically; the same inputs give the same bytes (see :func:`key_text`)."""
+    return write_text_atomic(path, key_text(exam, variants, fingerprint, roster=roster,
+                                            seed=seed))
 
 
 def _require(data: Any, key: str, types: type | tuple[type, ...], where: str) -> Any:
@@ -178,14 +227,40 @@ def _read_document(document: Any) -> tuple[KeyMeta, dict[str, Variant]]:
     if version != KEY_VERSION:
         raise ValueError(f"key version {version!r} is not supported (supported: {KEY_VERSION})")
     exam = _require(document, "exam", dict, "key")
-    meta = KeyMeta(_require(exam, "id", str, "exam"), _require(exam, "version", int, "exam"),
-                   _require(document, "fingerprint", str, "key"), version)
+    exam_id, exam_version = _require(exam, "id", str, "exam"), _require(exam, "version", int,
+                                                                        "exam")
     variants = {}
     for variant_id, body in _require(document, "variants", dict, "key").items():
         where = f"variant {variant_id}"
         parts = tuple(_read_part(p, where) for p in _require(body, "parts", list, where))
-        variants[variant_id] = Variant(meta.exam_id, meta.exam_version, variant_id, parts)
+        intros = _optional(body, "intros", dict, {}, where)
+        if not all(isinstance(v, str) for v in intros.values()):
+            raise ValueError(f"{where}: 'intros' must map exercise ids to text")
+        variants[variant_id] = Variant(exam_id, exam_version, variant_id, parts, intros)
+    meta = KeyMeta(exam_id, exam_version, _require(document, "fingerprint", str, "key"),
+                   version, *_read_assignment(document, variants))
     return meta, variants
+
+
+def _optional(data: Mapping, key: str, types: type | tuple[type, ...], default: Any,
+              where: str) -> Any:
+    """An optional field (added within version 1): ``default`` when absent or null."""
+    if data.get(key) is None:
+        return default
+    return _require(data, key, types, where)
+
+
+def _read_assignment(document: Mapping, variants: Mapping[str, Variant]
+                     ) -> tuple[tuple[str, ...], dict[str, str], int | None]:
+    """variant_ids, roster and seed; a key written before they existed has none of them."""
+    ids = _optional(document, "variant_ids", list, list(variants), "key")
+    roster = _optional(document, "roster", dict, {}, "key")
+    seed = _optional(document, "seed", int, None, "key")
+    if sorted(map(str, ids)) != sorted(variants) or len(set(ids)) != len(ids):
+        raise ValueError("key: 'variant_ids' does not list the key's variants")
+    if any(not isinstance(v, str) or v not in variants for v in roster.values()):
+        raise ValueError("key: 'roster' assigns a variant that is not in the key")
+    return tuple(ids), dict(roster), seed
 
 
 def read_key(path: str | Path) -> tuple[KeyMeta, dict[str, Variant]]:

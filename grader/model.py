@@ -39,6 +39,10 @@ class Exercise:
     parts: tuple[Part, ...]
     intro: str = ""  # Markdown shown before the first part
     audience: str = ""  # e.g. "INF9860 only"; empty for everyone
+    # exam.yaml `shared:`: a family whose parameters all parts of the exercise share (drawn once
+    # per variant, passed to each part's sample as `fixed`); its placeholders fill the intro.
+    shared_family: str | None = None
+    shared_params: Mapping[str, Any] = field(default_factory=dict)  # the original's
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ class Variant:
     exam_version: int
     variant_id: str  # "original" or a Crockford base32 code
     parts: tuple[PartVariant, ...]
+    intros: Mapping[str, str] = field(default_factory=dict)  # exercise id -> filled intro
 
     def part(self, part_id: str) -> PartVariant:
         for p in self.parts:

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import random
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from grader.errors import AuthoringError, InputError
-from grader.model import Exam, Family, Figure, Part, PartVariant, Solved, Variant
+from grader.errors import AuthoringError
+from grader.model import Exam, Exercise, Family, Figure, Part, PartVariant, Solved, Variant
+from grader.variant_ids import ORIGINAL, normalize_variant_id, variant_seed
 
-ORIGINAL = "original"
-
-
-def variant_seed(exam_id: str, exam_version: int, variant_id: str) -> int:
-    """The seed of a variant: the same exam version and variant id give it on every machine.
-
-    A hash (not Python's ``hash``, which is salted per process) of the three parts.
-
-    >>> variant_seed("inf5860-2019", 1, "K7Q2M") == variant_seed("inf5860-2019", 1, "K7Q2M")
-    True
-    """
-    digest = hashlib.sha256(f"{exam_id}\0{exam_version}\0{variant_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
+__all__ = ["ORIGINAL", "build_variant", "families_without_sample", "fill_placeholders",
+           "plain", "variant_seed"]
 
 
 def plain(value: Any) -> Any:
@@ -92,30 +82,69 @@ def fill_placeholders(text: str, values: Mapping[str, Any], part_id: str, file: 
     return text.format_map(_Placeholders(values, part_id, file))
 
 
-def _check_variant_id(exam: Exam, variant_id: str) -> random.Random | None:
-    """The random generator that drives ``family.sample`` for this variant (None: original)."""
-    if variant_id == ORIGINAL:
-        return None
-    # Randomized variants: random.Random(variant_seed(exam.id, exam.version, variant_id)),
-    # one generator for the whole variant, parts drawn in paper order. Not enabled yet.
-    raise InputError(f"variant {variant_id!r} is not known for exam {exam.id} "
-                     f"(only '{ORIGINAL}' until randomized variants land)")
+@dataclass(frozen=True)
+class _Draw:
+    """Where one variant's parameters come from: the original's, or draws from its seed."""
+
+    seed: int | None  # None: the original exam
+    variant_id: str
+    file: str
+
+    def rng(self, scope_id: str) -> random.Random | None:
+        """A generator for one exercise or part: its draws do not depend on the others'.
+
+        Exercise and part ids are unique across the exam (the loader checks), so each scope
+        gets its own stream; adding a part does not change the other parts' draws.
+        """
+        return None if self.seed is None else random.Random(f"{self.seed}:{scope_id}")
+
+    def where(self, message: str) -> str:
+        return message if self.seed is None else f"variant {self.variant_id}: {message}"
 
 
-def _solve(part: Part, family: Family, params: Mapping[str, Any], file: str) -> Solved:
+def _family(name: str, families: Mapping[str, Family], file: str, where: str) -> Family:
+    if name not in families:
+        known = ", ".join(sorted(families)) or "none"
+        raise AuthoringError(f"unknown family {name!r} (known: {known})", file=file, part=where)
+    return families[name]
+
+
+def _solve(family: Family, params: Mapping[str, Any], draw: _Draw, where: str) -> Solved:
     """Run the family; any failure becomes an AuthoringError naming the part and file."""
     try:
         solved = family.solve(params)
     except AuthoringError as err:
-        detail = f"{err.part}: {err.message}" if err.part and err.part != part.id else err.message
-        raise AuthoringError(f"family {family.name}: {detail}", file=file, part=part.id) from None
+        detail = f"{err.part}: {err.message}" if err.part and err.part != where else err.message
+        raise AuthoringError(draw.where(f"family {family.name}: {detail}"),
+                             file=draw.file, part=where) from None
     except (ValueError, TypeError, KeyError, ArithmeticError) as err:
-        raise AuthoringError(f"family {family.name} cannot solve these params: {err!r}",
-                             file=file, part=part.id) from None
+        raise AuthoringError(draw.where(f"family {family.name} cannot solve these params: "
+                                        f"{err!r}"), file=draw.file, part=where) from None
     if not isinstance(solved, Solved):
         raise AuthoringError(f"family {family.name} returned {type(solved).__name__}, not Solved",
-                             file=file, part=part.id)
+                             file=draw.file, part=where)
     return solved
+
+
+def _sample(family: Family, base: Mapping[str, Any], fixed: Mapping[str, Any], draw: _Draw,
+            where: str) -> dict[str, Any]:
+    """The scope's own parameters: drawn when the variant is random and the family samples,
+    else the original's (a family without ``sample`` keeps its base params in every variant)."""
+    rng = draw.rng(where)
+    if rng is None or family.sample is None:
+        return plain(base)
+    try:
+        drawn = family.sample(rng, base, fixed)
+    except AuthoringError as err:
+        raise AuthoringError(draw.where(f"family {family.name} cannot sample: {err.message}"),
+                             file=draw.file, part=where) from None
+    except (ValueError, TypeError, KeyError, ArithmeticError, IndexError) as err:
+        raise AuthoringError(draw.where(f"family {family.name} cannot sample: {err!r}"),
+                             file=draw.file, part=where) from None
+    if not isinstance(drawn, Mapping):
+        raise AuthoringError(f"family {family.name}.sample returned {type(drawn).__name__}, "
+                             "not a mapping", file=draw.file, part=where)
+    return plain(drawn)
 
 
 def _answer(value: Any) -> str | dict[str, str] | None:
@@ -126,11 +155,10 @@ def _answer(value: Any) -> str | dict[str, str] | None:
     return str(value)
 
 
-def _family_part(part: Part, family: Family, rng: random.Random | None, file: str) -> PartVariant:
-    params: Mapping[str, Any] = part.params
-    if rng is not None and family.sample is not None:
-        params = family.sample(rng, part.params)
-    solved = _solve(part, family, params, file)
+def _family_part(part: Part, family: Family, fixed: Mapping[str, Any],
+                 draw: _Draw) -> PartVariant:
+    params = {**fixed, **_sample(family, part.params, fixed, draw, part.id)}
+    solved = _solve(family, params, draw, part.id)
     solution = solved.solution
     if part.solution:  # a note from the exam author follows the worked solution
         solution = f"{solution}\n\n{part.solution}" if solution else part.solution
@@ -139,8 +167,8 @@ def _family_part(part: Part, family: Family, rng: random.Random | None, file: st
         part_id=part.id,
         kind=part.kind,
         points=Fraction(part.points),
-        text=fill_placeholders(part.text, solved.placeholders, part.id, file),
-        params=plain(params),
+        text=fill_placeholders(part.text, solved.placeholders, part.id, draw.file),
+        params=params,
         answer=_answer(solved.answer),
         solution=solution,
         figures=figures,
@@ -160,27 +188,59 @@ def _fixed_part(part: Part) -> PartVariant:
     )
 
 
+def _shared(exercise: Exercise, families: Mapping[str, Family],
+            draw: _Draw) -> tuple[dict[str, Any], str]:
+    """The parameters an exercise's parts share, and its intro (filled when it has a shared
+    family; verbatim otherwise, like fixed texts)."""
+    if exercise.shared_family is None:
+        return {}, exercise.intro
+    family = _family(exercise.shared_family, families, draw.file, exercise.id)
+    shared = _sample(family, exercise.shared_params, {}, draw, exercise.id)
+    solved = _solve(family, shared, draw, exercise.id)
+    return shared, fill_placeholders(exercise.intro, solved.placeholders, exercise.id, draw.file)
+
+
 def build_variant(exam: Exam, variant_id: str, families: Mapping[str, Family]) -> Variant:
     """Build one variant of ``exam``: every part with its text, exact answer and solution.
 
+    ``original`` solves the exam's own parameters. Any other id is a Crockford code whose seed
+    (:func:`variant_seed`) drives each family's ``sample``: per exercise with a shared family,
+    ``random.Random(f"{seed}:{exercise_id}")`` draws the shared parameters; per part,
+    ``random.Random(f"{seed}:{part_id}")`` draws the part's own, given the shared ones; the
+    part is solved on both merged. Fixed parts are the same in every variant. The variant
+    keeps the effective parameters, so a frozen key holds everything needed to grade.
+
     Args:
         exam: the loaded exam.
-        variant_id: ``"original"`` (the exam's own parameters); randomized ids come later.
+        variant_id: ``"original"`` or a variant code (any case; I/L/O read as 1/1/0).
         families: the family registry (name -> Family), passed in by the caller.
 
     Raises:
-        InputError: the variant id is not known.
+        InputError: the variant id is not valid.
         AuthoringError: a family is unknown or fails, or a text placeholder is missing.
     """
-    rng = _check_variant_id(exam, variant_id)
-    parts = []
-    for part in exam.parts:
-        if part.family is None:
-            parts.append(_fixed_part(part))
-            continue
-        if part.family not in families:
-            known = ", ".join(sorted(families)) or "none"
-            raise AuthoringError(f"unknown family {part.family!r} (known: {known})",
-                                 file=exam.source, part=part.id)
-        parts.append(_family_part(part, families[part.family], rng, exam.source))
-    return Variant(exam.id, exam.version, variant_id, tuple(parts))
+    variant_id = normalize_variant_id(variant_id)
+    seed = None if variant_id == ORIGINAL else variant_seed(exam.id, exam.version, variant_id)
+    draw = _Draw(seed, variant_id, exam.source)
+    parts, intros = [], {}
+    for exercise in exam.exercises:
+        shared, intro = _shared(exercise, families, draw)
+        if intro:
+            intros[exercise.id] = intro
+        for part in exercise.parts:
+            if part.family is None:
+                parts.append(_fixed_part(part))
+            else:
+                family = _family(part.family, families, draw.file, part.id)
+                parts.append(_family_part(part, family, shared, draw))
+    return Variant(exam.id, exam.version, variant_id, tuple(parts), intros)
+
+
+def families_without_sample(exam: Exam, families: Mapping[str, Family]) -> list[str]:
+    """Families the exam uses that cannot draw new parameters (same in every variant), sorted.
+
+    For ``grader check``: their parts keep the original's parameters in random variants.
+    """
+    used = {p.family for p in exam.parts if p.family}
+    used |= {e.shared_family for e in exam.exercises if e.shared_family}
+    return sorted(name for name in used if name in families and families[name].sample is None)

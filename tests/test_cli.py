@@ -112,7 +112,8 @@ def test_bad_inputs_are_reported_and_the_rest_graded(tmp_path):
     result = run("grade", "inf5860-2019", EXAMPLES / "bad", EXAMPLES / "submissions" /
                  "s100001.yaml", "-o", out)
     assert result.exit_code == 3
-    errors = list(csv.DictReader((out / "errors.csv").open(encoding="utf-8", newline="")))
+    with (out / "errors.csv").open(encoding="utf-8", newline="") as handle:
+        errors = list(csv.DictReader(handle))
     by_file = {Path(e["file"]).name: e for e in errors}
     assert by_file["broken.yaml"]["severity"] == "error"
     assert "not valid YAML" in by_file["broken.yaml"]["problem"]

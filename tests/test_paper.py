@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from grader.model import Family, Figure, Solved
 from grader.paper import key_html, key_markdown, student_html, student_markdown, write_papers
 from grader.paper.figures import graph_markdown, graph_svg, inline_svg
 from grader.paper.view import format_points
+from grader.variant_ids import variant_ids
 from grader.variants import build_variant
 from question_bank.families import FAMILIES
+from tests.test_variants_key import RANDOM, random_exam
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "question_bank" / "inf5860_2019" / "exam.yaml"
@@ -185,3 +188,78 @@ def test_write_papers(tmp_path, exam, variant, papers):
                                           ((1, 8), "0.125")])
 def test_format_points(points, text):
     assert format_points(Fraction(*points)) == text
+
+
+# --- random variants: the id (and student) on the cover, still no answers ----------------------
+
+RANDOM_COUNT = 4
+
+
+@pytest.fixture(scope="module")
+def random_variants(exam):
+    return [build_variant(exam, v, FAMILIES) for v in variant_ids(2019, RANDOM_COUNT)]
+
+
+def _flat(text: str) -> str:
+    return " ".join(re.sub(r"[`*$]", "", re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def _variant_leaks(variant) -> list[str]:
+    """What only a key may show: worked-solution sentences and per-arrow answers."""
+    strings = []
+    for part in variant.parts:
+        question = _flat(part.text)
+        strings += [s for s in _sentences(part.solution)
+                    if _flat(s) not in question and re.search(r"[A-Za-z0-9]", s)]
+        if isinstance(part.answer, Mapping):
+            strings += [f"{k} = {v}" for k, v in part.answer.items()]
+    return strings
+
+
+@pytest.mark.parametrize("index", range(RANDOM_COUNT))
+def test_random_student_papers_have_no_answers(exam, random_variants, index):
+    variant = random_variants[index]
+    leaks = _variant_leaks(variant)
+    key = key_markdown(exam, variant)
+    assert [s for s in leaks if _flat(s) not in _flat(key)] == []  # the test means something
+    assert len(leaks) > 40
+    for paper in (student_markdown(exam, variant, "s123456"),
+                  student_html(exam, variant, "s123456")):
+        assert [s for s in leaks if s in paper or _flat(s) in _flat(paper)] == []
+        assert "Solution" not in paper and "Answer:" not in paper and "<!--" not in paper
+        assert variant.variant_id in paper and "s123456" in paper
+
+
+def test_random_variants_show_their_own_parameters(exam, random_variants):
+    intros = set()
+    for variant in random_variants:
+        paper = student_markdown(exam, variant)
+        assert f"| Variant | {variant.variant_id} |" in paper and "| Student |" not in paper
+        assert variant.intros["ex3"] in paper and "{" not in variant.intros["ex3"]
+        intros.add(variant.intros["ex3"])
+        kernels = variant.part("ex3a").params["kernels"]
+        assert all(variant.part(p).params["kernels"] == kernels for p in ("ex3b", "ex3c"))
+    assert len(intros) > 1  # the shared stack is drawn per variant
+
+
+def test_student_on_the_cover_html_and_markdown():
+    exam = random_exam()
+    variant = build_variant(exam, "K7Q2M", RANDOM)
+    markdown = student_markdown(exam, variant, "s1<b>")
+    assert "| Variant | K7Q2M |\n| Student | s1<b> |" in markdown
+    assert "A 3-layer CNN with kernels" in markdown and "Literal {braces} stay" in markdown
+    html = student_html(exam, variant, "s1<b>")
+    assert "<tr><td>Student</td><td>s1&lt;b&gt;</td></tr>" in html
+    assert "Student" not in key_markdown(exam, variant)  # keys are per variant
+
+
+def test_write_student_papers(tmp_path):
+    from grader.paper import write_student_papers
+
+    exam = random_exam()
+    variant = build_variant(exam, "K7Q2M", RANDOM)
+    written = write_student_papers(tmp_path, exam, {"K7Q2M": variant},
+                                   [("s1", "s1", "K7Q2M"), ("x-1a2b", "x/y", "K7Q2M")])
+    assert [p.relative_to(tmp_path).as_posix() for p in written] == [
+        "students/s1.md", "students/s1.html", "students/x-1a2b.md", "students/x-1a2b.html"]
+    assert "| Student | x/y |" in written[2].read_text(encoding="utf-8")

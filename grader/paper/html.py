@@ -6,14 +6,17 @@ from grader.model import Exam, Variant
 from grader.paper.view import HTML, environment, paper_view
 
 
-def _render(exam: Exam, variant: Variant, key: bool) -> str:
+def _render(exam: Exam, variant: Variant, key: bool, student: str = "") -> str:
     return environment(html=True).get_template("paper.html.j2").render(
-        paper_view(exam, variant, key, HTML))
+        paper_view(exam, variant, key, HTML, student))
 
 
-def student_html(exam: Exam, variant: Variant) -> str:
-    """The student paper as one HTML file needing no network; no answers, no solutions."""
-    return _render(exam, variant, key=False)
+def student_html(exam: Exam, variant: Variant, student: str = "") -> str:
+    """The student paper as one HTML file needing no network; no answers, no solutions.
+
+    ``student`` (a roster's student id) is printed on the cover next to the variant id.
+    """
+    return _render(exam, variant, key=False, student=student)
 
 
 def key_html(exam: Exam, variant: Variant) -> str:

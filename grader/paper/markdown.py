@@ -6,9 +6,9 @@ from grader.model import Exam, Variant
 from grader.paper.view import MARKDOWN, environment, paper_view
 
 
-def _render(exam: Exam, variant: Variant, key: bool) -> str:
+def _render(exam: Exam, variant: Variant, key: bool, student: str = "") -> str:
     text = environment(html=False).get_template("paper.md.j2").render(
-        paper_view(exam, variant, key, MARKDOWN))
+        paper_view(exam, variant, key, MARKDOWN, student))
     return _squeeze_blank_lines(text)
 
 
@@ -27,9 +27,10 @@ def _squeeze_blank_lines(text: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def student_markdown(exam: Exam, variant: Variant) -> str:
-    """The student paper: cover, instructions, exercises and points; no answers or solutions."""
-    return _render(exam, variant, key=False)
+def student_markdown(exam: Exam, variant: Variant, student: str = "") -> str:
+    """The student paper: cover (variant id, and ``student`` if given), instructions, exercises
+    and points; no answers or solutions."""
+    return _render(exam, variant, key=False, student=student)
 
 
 def key_markdown(exam: Exam, variant: Variant) -> str:

@@ -111,8 +111,12 @@ def _totals(exam: Exam) -> dict[str, str]:
     return totals
 
 
-def paper_view(exam: Exam, variant: Variant, key: bool, style: Style) -> dict[str, Any]:
-    """Everything a paper template needs. With ``key=False`` no answer or solution is included."""
+def paper_view(exam: Exam, variant: Variant, key: bool, style: Style,
+               student: str = "") -> dict[str, Any]:
+    """Everything a paper template needs. With ``key=False`` no answer or solution is included.
+
+    ``student`` (a roster's student id) is printed on the cover next to the variant id.
+    """
     exercises = []
     for number, exercise in enumerate(exam.exercises, start=1):
         parts = [variant.part(p.id) for p in exercise.parts]
@@ -121,7 +125,7 @@ def paper_view(exam: Exam, variant: Variant, key: bool, style: Style) -> dict[st
             "id": exercise.id,
             "title": exercise.title,
             "audience": exercise.audience,
-            "intro": style.text(exercise.intro),
+            "intro": style.text(variant.intros.get(exercise.id, exercise.intro)),
             "points": points_label(sum((p.points for p in parts), Fraction(0))),
             "parts": [_part_view(p, chr(ord("a") + i), key, style) for i, p in enumerate(parts)],
         })
@@ -134,6 +138,7 @@ def paper_view(exam: Exam, variant: Variant, key: bool, style: Style) -> dict[st
             "assumptions": style.text(exam.assumptions) if key else "",
         },
         "variant_id": variant.variant_id,
+        "student": student,
         "exercises": exercises,
         "totals": _totals(exam),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from grader.atomic import write_text_atomic
@@ -32,4 +32,32 @@ def write_papers(out_dir: str | Path, exam: Exam, variants: Iterable[Variant]) -
         for pattern, render in _RENDERERS:
             written.append(write_text_atomic(out / pattern.format(variant.variant_id),
                                              render(exam, variant)))
+    return written
+
+
+STUDENT_DIR = "students"
+
+
+def write_student_papers(out_dir: str | Path, exam: Exam, variants: Mapping[str, Variant],
+                         students: Iterable[tuple[str, str, str]]) -> list[Path]:
+    """Write ``students/<stem>.md|html``: each student's paper, their id and variant on the cover.
+
+    Args:
+        out_dir: the output folder.
+        exam: the exam.
+        variants: variant id -> Variant.
+        students: (file stem, student id, variant id) per student; the caller makes the stems
+            safe file names (distinct, also on case-insensitive file systems).
+
+    Returns:
+        The files written, in order.
+    """
+    folder = Path(out_dir) / STUDENT_DIR
+    written = []
+    for stem, student, variant_id in students:
+        variant = variants[variant_id]
+        written.append(write_text_atomic(folder / f"{stem}.md",
+                                         student_markdown(exam, variant, student)))
+        written.append(write_text_atomic(folder / f"{stem}.html",
+                                         student_html(exam, variant, student)))
     return written

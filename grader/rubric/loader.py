@@ -165,12 +165,14 @@ def _part(part_id: str, data: Any, synonyms: Mapping[str, tuple[Node, ...]], ctx
         "atol": _opt_points(data, "atol", ctx),
         "per_arrow": _opt_points(data, "per_arrow", ctx),
         "follow_through": _bool(data, "follow_through", ctx),
-        "follow_through_credit": _opt_points(data, "follow_through_credit", ctx) or Fraction(1),
+        "follow_through_credit": _opt_points(data, "follow_through_credit", ctx),
         "model_answer": _str(data, "model_answer", ctx),
         "allow_percent": _bool(data, "allow_percent", ctx),
         "symbols": tuple(_str_list(data.get("symbols", []), "symbols", ctx)),
         "mistakes": tuple(_mistake(m, points, ctx) for m in _list(data, "mistakes", ctx)),
     }
+    if fields["follow_through_credit"] is None:
+        fields["follow_through_credit"] = Fraction(1)
     if fields["follow_through_credit"] > 1:
         raise ctx.error("follow_through_credit is a fraction of an arrow's points (at most 1)")
     if kind == "arrows" and fields["per_arrow"] is None:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
+from typing import NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -44,12 +45,13 @@ class PatternError(ValueError):
 class Word:
     """One pattern word (interned: equal words are the same object, hashed by identity)."""
 
-    __slots__ = ("text", "stem", "prefix")
+    __slots__ = ("text", "stem", "prefix", "order")
     _interned: dict[tuple[str, bool], Word] = {}
 
     def __init__(self, text: str, prefix: bool) -> None:
         self.text, self.prefix = text, prefix
         self.stem = text if prefix else stem(text)
+        self.order = len(Word._interned)  # a stable sort key (identity hashes vary per run)
 
     @classmethod
     def get(cls, text: str, prefix: bool = False) -> Word:
@@ -62,19 +64,59 @@ class Word:
         return f"Word({self.text}{'*' if self.prefix else ''})"
 
 
+def _needs(node: Node) -> tuple[frozenset[Word], ...]:
+    """Sets of words that must each meet the answer for the node to match (a quick reject)."""
+    if isinstance(node, Word):
+        return (frozenset((node,)),)
+    return node.needs
+
+
+def _all_needs(nodes: tuple[Node, ...]) -> tuple[frozenset[Word], ...]:
+    return tuple(n for node in nodes for n in _needs(node))
+
+
 @dataclass(frozen=True, slots=True)
 class Seq:
     items: tuple[Node, ...]
+    needs: tuple[frozenset[Word], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs", _all_needs(self.items))
 
 
 @dataclass(frozen=True, slots=True)
 class Alt:
     options: tuple[Node, ...]
+    needs: tuple[frozenset[Word], ...] = field(init=False, repr=False, compare=False)
+    words: frozenset[Word] = field(init=False, repr=False, compare=False)  # plain-word options
+    others: tuple[Node, ...] = field(init=False, repr=False, compare=False)
+    others_need: frozenset[Word] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # one option must match: the union of each option's smallest required set
+        union = frozenset().union(*(min(_needs(o), key=len) for o in self.options))
+        object.__setattr__(self, "needs", (union,))
+        object.__setattr__(self, "words", frozenset(o for o in self.options if type(o) is Word))
+        others = tuple(o for o in self.options if type(o) is not Word)
+        object.__setattr__(self, "others", others)
+        object.__setattr__(self, "others_need",
+                           frozenset().union(*(min(o.needs, key=len) for o in others)))
 
 
 @dataclass(frozen=True, slots=True)
 class AnyOrder:
     parts: tuple[Node, ...]
+    needs: tuple[frozenset[Word], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs", _all_needs(self.parts))
+
+
+def _possible(node: Node, keys) -> bool:
+    for need in node.needs:  # a plain loop: this is the matcher's hottest line
+        if keys.isdisjoint(need):
+            return False
+    return True
 
 
 Node = Word | Seq | Alt | AnyOrder
@@ -131,7 +173,7 @@ class _Parser:
                 raw.append(self.word(tok))
         if not raw:
             raise self.fail("empty pattern or alternative")
-        items = _join_compounds(raw, self.expand)
+        items = _join_compounds(raw, self.expand, self.use_lexicon)
         return items[0] if len(items) == 1 else Seq(tuple(items))
 
     def group(self) -> Node:
@@ -162,8 +204,9 @@ class _Parser:
         return options[0] if len(options) == 1 else Alt(tuple(options))
 
 
-def _join_compounds(raw: Sequence[str | Node], expand) -> list[Node]:
-    """Expand words; two adjacent plain words also match as one compound word."""
+def _join_compounds(raw: Sequence[str | Node], expand, use_lexicon: bool) -> list[Node]:
+    """Expand words; two adjacent plain words also match as one compound word, and as the
+    paraphrases of a two-word lexicon head ("speed up")."""
     items: list[Node] = []
     i = 0
     while i < len(raw):
@@ -171,7 +214,9 @@ def _join_compounds(raw: Sequence[str | Node], expand) -> list[Node]:
         nxt = raw[i + 1] if i + 1 < len(raw) else None
         if isinstance(cur, str) and isinstance(nxt, str) and "*" not in cur + nxt:
             joined = Word.get(normalize_pattern_word(cur + nxt))
-            items.append(Alt((Seq((expand(cur), expand(nxt))), joined)))
+            pair = f"{normalize_pattern_word(cur)} {normalize_pattern_word(nxt)}"
+            paraphrases = (phrase(a) for a in lexicon.alternatives(pair)) if use_lexicon else ()
+            items.append(Alt((Seq((expand(cur), expand(nxt))), joined, *paraphrases)))
             i += 2
             continue
         items.append(expand(cur) if isinstance(cur, str) else cur)
@@ -208,7 +253,7 @@ def _collect_words(root: Node) -> frozenset[Word]:
         if isinstance(node, Word):
             found.add(node)
         else:
-            stack.extend(getattr(node, node.__slots__[0]))
+            stack.extend(getattr(node, node.__slots__[0]))  # items / options / parts
     return frozenset(found)
 
 
@@ -238,8 +283,7 @@ def compile_pattern(
 # ---------------------------------------------------------------- matching
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """Token positions a node matched in one sentence: first, last, all of them, typo used."""
 
     start: int
@@ -293,15 +337,16 @@ class Matcher:
                 self.by_stem.setdefault(w.stem, []).append(w)
         self.prefixes = [w for w in words if w.prefix]
         self.fuzzy = [w for w in words if not w.prefix and len(w.text) >= MIN_TYPO_LEN]
-        self._cache: dict[tuple[str, bool], _Found] = {}
+        self._cache: dict[str, _Found] = {}
+        self._joined_cache: dict[str, _Found] = {}
 
     def lookup(self, norm: str, joined: bool = False) -> _Found:
         """Pattern words one normalized answer word matches, each with 'typo used'.
 
         Joined words (two answer words read as one compound) match exactly or by prefix only.
         """
-        key = (norm, joined)
-        found = self._cache.get(key)
+        cache = self._joined_cache if joined else self._cache
+        found = cache.get(norm)
         if found is not None:
             return found
         stemmed = normalize_word(norm)[1] if joined else stem(norm)
@@ -311,9 +356,9 @@ class Matcher:
         if not joined and len(norm) >= MIN_TYPO_LEN - 1:
             typo = {w for w in self.fuzzy if w not in exact and _one_typo(norm, stemmed, w)}
         found = tuple((w, False) for w in exact) + tuple((w, True) for w in typo)
-        if len(self._cache) > _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[key] = found
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        cache[norm] = found
         return found
 
     def read(self, text: str) -> Doc:
@@ -321,33 +366,41 @@ class Matcher:
         tokens = tokenize(text)
         hits: dict[Word, list[Span]] = {}
         starts: list[int] = []
+        single_cache, joined_cache = self._cache, self._joined_cache
         for i, tok in enumerate(tokens):
             s = tok.sentence
             if s == len(starts):
                 starts.append(i)
-            single = self.lookup(tok.norm)
+            single = single_cache.get(tok.norm)
+            if single is None:
+                single = self.lookup(tok.norm)
             for w, typo in single:
                 hits.setdefault(w, []).append(Span(i, i, (i,), typo, s))
-            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if nxt is not None and nxt.sentence == s:
-                seen = {w for w, _ in single}
-                for w, _ in self.lookup(tok.norm + nxt.norm, joined=True):
-                    if w not in seen:
+            if i + 1 < len(tokens) and tokens[i + 1].sentence == s:
+                joined = tok.norm + tokens[i + 1].norm
+                found = joined_cache.get(joined)
+                if found is None:
+                    found = self.lookup(joined, joined=True)
+                for w, _ in found:
+                    if all(w is not x for x, _ in single):
                         hits.setdefault(w, []).append(Span(i, i + 1, (i, i + 1), False, s))
         return Doc(tokens, tuple(starts), hits)
 
 
+def _close(a: str, b: str) -> bool:
+    """One edit apart, but not a word and its one-letter extension ("large"/"larger"): those
+    are different words, and a real inflection is the stemmer's business."""
+    return (abs(len(a) - len(b)) <= 1 and not (a.startswith(b) or b.startswith(a))
+            and DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1)
+
+
 def _one_typo(norm: str, stemmed: str, w: Word) -> bool:
     """One edit (Damerau: a swap is one) between the answer word and a 5+ letter pattern word."""
-    if abs(len(norm) - len(w.text)) <= 1 and DamerauLevenshtein.distance(
-        norm, w.text, score_cutoff=1
-    ) <= 1:
-        return True
-    return (
-        len(stemmed) >= MIN_TYPO_LEN - 1
-        and abs(len(stemmed) - len(w.stem)) <= 1
-        and DamerauLevenshtein.distance(stemmed, w.stem, score_cutoff=1) <= 1
-    )
+    return _close(norm, w.text) or (len(stemmed) >= MIN_TYPO_LEN - 1 and _close(stemmed, w.stem))
+
+
+def _ORDER(w: Word) -> int:  # noqa: N802 - a sort key, named like a constant
+    return w.order
 
 
 def _dedupe(spans: Iterable[Span]) -> list[Span]:
@@ -369,17 +422,28 @@ def _spans(node: Node, doc: Doc) -> list[Span]:
     out = doc.memo.get(id(node))
     if out is not None:
         return out
+    if not _possible(node, doc.hits.keys()):
+        return []
     if type(node) is Alt:
         out = []
-        for opt in node.options:
-            out.extend(doc.hits.get(opt, ()) if type(opt) is Word else _spans(opt, doc))
+        hits = doc.hits
+        keys = hits.keys()
+        present = keys & node.words
+        for w in sorted(present, key=_ORDER) if len(present) > 1 else present:
+            out.extend(hits[w])
+        if not keys.isdisjoint(node.others_need):  # most phrase options are absent
+            for opt in node.others:
+                if _possible(opt, keys):
+                    out.extend(_spans(opt, doc))
         out = _dedupe(out) if len(out) > 1 else out
     elif type(node) is Seq:
-        out = _spans(node.items[0], doc)
+        hits = doc.hits
+        first = node.items[0]
+        out = hits.get(first, []) if type(first) is Word else _spans(first, doc)
         for item in node.items[1:]:
             if not out:
                 break
-            nxt = _spans(item, doc)
+            nxt = hits.get(item, []) if type(item) is Word else _spans(item, doc)
             out = _dedupe(Span(a.start, b.last, a.idx + b.idx, a.typo or b.typo, a.sentence)
                           for a in out for b in nxt
                           if a.last < b.start <= a.last + 1 + MAX_GAP and a.sentence == b.sentence)
@@ -413,11 +477,11 @@ def _negated(span: Span, doc: Doc) -> bool:
 
 def search(pattern: Pattern, doc: Doc) -> list[Hit]:
     """The pattern's best match in each sentence (negated matches are kept, marked)."""
-    if not any(w in doc.hits for w in pattern.words):
+    if type(pattern.root) is not Word and not _possible(pattern.root, doc.hits.keys()):
         return []
-    best: dict[int, tuple[tuple[bool, bool, int], Span]] = {}
+    best: dict[int, tuple[tuple, Span]] = {}
     for s in _spans(pattern.root, doc):
-        rank = (_negated(s, doc), s.typo, s.start)
+        rank = (_negated(s, doc), s.typo, s.start, s.last, s.idx)
         if s.sentence not in best or rank < best[s.sentence][0]:
             best[s.sentence] = (rank, s)
     return [Hit(pattern.source, tuple(doc.tokens[i].surface for i in s.idx), number,

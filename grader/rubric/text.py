@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -45,8 +45,7 @@ NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "neither", "no
 _NEGATION_BREAKERS = frozenset({"only", "just", "merely", "simply"})
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One word of an answer: as written, normalized, stemmed, and its sentence number."""
 
     surface: str
@@ -118,7 +117,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _SENTENCE_END_RE.finditer(text):
         before = text[start:m.start()].rsplit(None, 1)
-        if m.group() == "." and before and before[-1].rstrip(".") in _ABBREVIATIONS:
+        if m.group() == "." and before and before[-1].rstrip(".").casefold() in _ABBREVIATIONS:
             continue
         spans.append((start, m.end()))
         start = m.end()
@@ -129,31 +128,40 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 def tokenize(text: str) -> tuple[Token, ...]:
     """Split an answer into tokens with sentence numbers; hyphens and punctuation separate words.
 
+    Tokens keep the answer's own spelling (``surface``) for feedback; ``norm`` is folded.
+    Sentences without words are not counted; "not only" is not a negation.
+
     >>> [(t.norm, t.stem, t.sentence) for t in tokenize("Over-fitting. It doesn't generalise!")]
     [('over', 'over', 0), ('fitting', 'fit', 0), ('it', 'it', 1), ('not', 'not', 1), \
 ('generalize', 'general', 1)]
     """
-    folded = fold(text)
+    clean = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     tokens: list[Token] = []
-    for number, (lo, hi) in enumerate(_sentence_spans(folded)):
-        for m in _TOKEN_RE.finditer(folded, lo, hi):
-            surface = m.group()
-            norm, stem = normalize_word(surface)
-            tokens.append(Token(surface, norm, stem, number, norm in NEGATIONS))
-    _renumber(tokens)
+    number = 0
+    for lo, hi in _sentence_spans(clean):
+        before = len(tokens)
+        for surface in _TOKEN_RE.findall(clean, lo, hi):
+            norm, stemmed, negation = _word(surface)
+            if norm in _NEGATION_BREAKERS and len(tokens) > before and tokens[-1].negation:
+                tokens[-1] = tokens[-1]._replace(negation=False)
+            tokens.append(Token(surface, norm, stemmed, number, negation))
+        number += len(tokens) > before
     return tuple(tokens)
 
 
-def _renumber(tokens: list[Token]) -> None:
-    """Make sentence numbers consecutive and clear negations that are 'not only'."""
-    mapping: dict[int, int] = {}
-    for i, tok in enumerate(tokens):
-        number = mapping.setdefault(tok.sentence, len(mapping))
-        negation = tok.negation and not (
-            i + 1 < len(tokens) and tokens[i + 1].norm in _NEGATION_BREAKERS
-        )
-        if number != tok.sentence or negation != tok.negation:
-            tokens[i] = Token(tok.surface, tok.norm, tok.stem, number, negation)
+_WORDS: dict[str, tuple[str, str, bool]] = {}
+
+
+def _word(surface: str) -> tuple[str, str, bool]:
+    """(norm, stem, is a negation) of a word as written; cached, answers share most words."""
+    found = _WORDS.get(surface)
+    if found is None:
+        norm, stemmed = normalize_word(surface.casefold())
+        found = (norm, stemmed, norm in NEGATIONS)
+        if len(_WORDS) > 100_000:
+            _WORDS.clear()
+        _WORDS[surface] = found
+    return found
 
 
 def normalize_pattern_word(word: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import sympy as sp
@@ -18,6 +20,7 @@ from grader.solver.graph import (
     local_rule,
     solve_graph,
 )
+from question_bank.families.backprop_sample import OPTIONS, sample_graph
 
 NAME = "backprop.graph"
 
@@ -31,6 +34,11 @@ def _wrap(item: _Fmt, need: int, tex: bool) -> str:
     if prec >= need:
         return text
     return rf"\left({text}\right)" if tex else f"({text})"
+
+
+def _wrap_later(item: _Fmt, need: int, tex: bool) -> str:
+    """An operand after another operand: a leading minus gets parentheses (``x*(-z)``)."""
+    return _wrap(item, need, tex) if not item[0].startswith("-") else _wrap((item[0], 0), 1, tex)
 
 
 def _number(value: sp.Expr, tex: bool) -> _Fmt:
@@ -51,16 +59,18 @@ def _format_op(op: str, args: Sequence[_Fmt], param: Any, tex: bool) -> _Fmt:
     power = (lambda base, e: f"{_wrap(base, 5, tex)}^{{{e}}}") if tex else (
         lambda base, e: f"{_wrap(base, 5, tex)}^{e}")
     if op == "add":
-        return " + ".join(_wrap(a, 1, tex) for a in args), 1
+        rest = [_wrap_later(a, 1, tex) for a in args[1:]]
+        return " + ".join([_wrap(args[0], 1, tex), *rest]), 1
     if op == "sub":
-        return f"{_wrap(args[0], 1, tex)} - {_wrap(args[1], 2, tex)}", 1
+        return f"{_wrap(args[0], 1, tex)} - {_wrap_later(args[1], 2, tex)}", 1
     if op == "mul":
-        return times.join(_wrap(a, 2, tex) for a in args), 2
+        rest = [_wrap_later(a, 2, tex) for a in args[1:]]
+        return times.join([_wrap(args[0], 2, tex), *rest]), 2
     if op in ("div", "inv"):
         num, den = (args[0], args[1]) if op == "div" else (("1", 5), args[0])
         if tex:
             return rf"\frac{{{num[0]}}}{{{den[0]}}}", 5
-        return f"{_wrap(num, 2, tex)}/{_wrap(den, 3, tex)}", 2
+        return f"{_wrap(num, 2, tex)}/{_wrap_later(den, 3, tex)}", 2
     if op == "neg":
         return f"-{_wrap(args[0], 3, tex)}", 3
     if op == "square":
@@ -69,7 +79,7 @@ def _format_op(op: str, args: Sequence[_Fmt], param: Any, tex: bool) -> _Fmt:
         exponent = _number(param, tex)
         return power(args[0], exponent[0] if tex else _wrap(exponent, 5, tex)), 4
     if op == "scale":
-        return f"{_wrap(_number(param, tex), 2, tex)}{times}{_wrap(args[0], 2, tex)}", 2
+        return f"{_wrap(_number(param, tex), 2, tex)}{times}{_wrap_later(args[0], 2, tex)}", 2
     if op == "addconst":
         sign = "-" if param < 0 else "+"
         return f"{_wrap(args[0], 1, tex)} {sign} {_number(abs(param), tex)[0]}", 1
@@ -158,14 +168,40 @@ def worked_solution(sol: GraphSolution) -> str:
     return "\n".join(parts) + "\n"
 
 
+def graph_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The graph mapping of a part's params, without the sampling options (arrows, ops, ...)."""
+    return {key: value for key, value in params.items() if key not in OPTIONS}
+
+
+def sample(rng: random.Random, params: Mapping[str, Any],
+           fixed: Mapping[str, Any] = MappingProxyType({})) -> dict[str, Any]:
+    """Draw a new graph mapping like the part's base graph ``params`` (Family.sample).
+
+    The new graph has as many arrows as the base graph (or ``params["arrows"]``), ops from
+    ``params["ops"]`` (default: add mul sub square scale addconst neg relu abs), small inputs,
+    no ties or kinks, and no zero arrow unless ``zero_arrows: allow_max_gate`` (then max/min
+    join the pool and the loser of one gate may carry the only 0). ``fixed`` is unused: the
+    graph shares nothing with other parts.
+
+    Raises:
+        AuthoringError: the sampling options are malformed or cannot be met.
+    """
+    del fixed  # part of the Family.sample signature
+    try:
+        return sample_graph(rng, params)
+    except AuthoringError as err:
+        err.file = err.file or f"family {NAME}"
+        raise
+
+
 def solve(params: Mapping[str, Any]) -> Solved:
-    """Solve one graph (params: a graph mapping, DESIGN 3.1).
+    """Solve one graph (params: a graph mapping, DESIGN 3.1; sampling options are ignored).
 
     Raises:
         AuthoringError: the graph is invalid or not differentiable at its inputs.
     """
     source = f"family {NAME}"
-    graph = graph_from_mapping(params, source=source)
+    graph = graph_from_mapping(graph_params(params), source=source)
     try:
         sol = solve_graph(graph)
     except AuthoringError as err:  # the solver knows the node, not the file
