@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-PART_KINDS = ("number", "expression", "arrows", "text", "choice")
+PART_KINDS = ("number", "expression", "arrows", "values", "text", "choice")
 
 # An expected answer: one exact string (number/expression/choice), one exact string per arrow id
-# (arrows), or None (text parts: the rubric holds the model answer).
+# (arrows) or per named value (values: e.g. v1, theta1 of a momentum run), or None (text parts:
+# the rubric holds the model answer).
 Expected = str | Mapping[str, str] | None
 
 # A student's raw answer to one part: free text, or arrow id -> text for arrows parts.

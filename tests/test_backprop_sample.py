@@ -124,7 +124,7 @@ def _check_structure(data, arrows):
     assert set(graph.inputs) <= set("xyzwvu")
     values = [Fraction(str(v)) for v in graph.inputs.values()]
     assert set(values) <= SMALL_INPUTS
-    assert sum(v.denominator != 1 for v in values) <= 1
+    assert sum(v.denominator != 1 for v in values) <= 1 and len(set(values)) == len(values)
     # every input and node reaches the output
     reach, todo = {graph.output}, [graph.output]
     operands = {n.id: n.inputs for n in graph.nodes}
@@ -162,6 +162,7 @@ def _check_values(data, allow_gate=False):
             zeros.append(int(arrow_id[1:]) - 1)
     slots = [(node, i) for node in data["nodes"] for i in range(len(node["inputs"]))]
     assert len(zeros) <= (1 if allow_gate else 0)
+    assert len({abs(float(_exact(t))) for t in answer.values()}) >= min(3, len(arrows) - 1)
     for index in zeros:  # the only zero allowed: the loser of a max/min gate
         assert slots[index][0]["op"] in ("max", "min")
     # d output / d input by central differences = the sum of that input's arrows
@@ -203,7 +204,8 @@ def test_solve_ignores_sampling_options():
 def test_default_graph(seed):
     data = _sample(seed)
     _check_structure(data, 9)
-    assert not {n["op"] for n in data["nodes"]} & {"max", "min"}
+    ops = {n["op"] for n in data["nodes"]}
+    assert not ops & {"max", "min"} and ops & {"mul", "square"} and len(ops) >= 3
     _check_values(data)
 
 
@@ -231,6 +233,19 @@ def test_options(options, arrows):
         data = _sample(seed, **options)
         _check_structure(data, arrows)
         assert {n["op"] for n in data["nodes"]} <= pool
+        _check_values(data, allow_gate="zero_arrows" in options)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options,arrows,seeds", [
+    ({"arrows": 6}, 6, 300), ({"arrows": 12}, 12, 300), ({"arrows": 20}, 20, 300),
+    (ALLOW, 9, 300), ({"ops": ["div", "inv", "sub", "pow", "scale"]}, 9, 300),
+    ({"ops": ["add", "mul", "exp", "tanh", "sigmoid", "log"]}, 9, 80),  # SymPy is slow here
+])
+def test_options_many_seeds(options, arrows, seeds):
+    for seed in range(100, 100 + seeds):
+        data = _sample(seed, **options)
+        _check_structure(data, arrows)
         _check_values(data, allow_gate="zero_arrows" in options)
 
 
@@ -289,6 +304,7 @@ def test_fallback_is_deterministic_and_valid(monkeypatch):
     ({"ops": "add"}, "non-empty list"),
     ({"ops": []}, "non-empty list"),
     ({"ops": ["add", "cube"]}, "unknown op"),
+    ({"ops": ["add", ["mul"]]}, "unknown op"),
     ({"ops": ["add", "max"]}, "allow_max_gate"),
     ({"ops": ["neg", "square"]}, "two or more inputs"),
     ({"zero_arrows": "yes"}, "zero_arrows must be"),

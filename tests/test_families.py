@@ -29,9 +29,13 @@ ORIGINAL_GRAPH = {
 
 
 def test_registry():
-    assert set(FAMILIES) == {"backprop.graph", "cnn.field_of_view", "cnn.params"}
+    assert set(FAMILIES) == {
+        "backprop.graph", "cnn.stack", "cnn.field_of_view", "cnn.params", "cnn.dilation_fov",
+        "cnn.dilation_min_layers", "optim.gradient_check", "optim.momentum", "init.weight_scale",
+        "rl.q_update"}
     for name, family in FAMILIES.items():
         assert isinstance(family, Family) and family.name == name
+        assert family.sample is not None, f"{name} cannot draw variants"
 
 
 def test_backprop_original():

@@ -54,7 +54,7 @@ def test_base_rubric_loads_into_typed_values():
     assert rubric.version == 1 and rubric.source == "r.yaml"
     assert rubric.synonyms["overfitting"] == ("overtraining", "fits the training data too well")
     arrows = rubric.parts["a1"]
-    assert arrows.points == Fraction(9, 2) and arrows.per_arrow == Fraction(1, 2)
+    assert arrows.points == Fraction(9, 2) and arrows.per_item == Fraction(1, 2)
     assert arrows.rtol == Fraction(1, 100) and arrows.follow_through
     assert arrows.follow_through_credit == 1
     number = rubric.parts["n1"]

@@ -11,8 +11,8 @@ import sympy as sp
 
 from grader.errors import AuthoringError
 from grader.solver.init import SCHEMES, conv_fans, weight_scale
+from question_bank.families import FAMILIES as EXTRA_FAMILIES
 from question_bank.families import init
-from question_bank.families.registry_extra import EXTRA_FAMILIES
 from tests.test_solver_optim import check_fixed, check_sampler
 
 FAMILY = EXTRA_FAMILIES["init.weight_scale"]

@@ -9,8 +9,8 @@ import sympy as sp
 
 from grader.errors import AuthoringError
 from grader.solver.rl import q_update
+from question_bank.families import FAMILIES as EXTRA_FAMILIES
 from question_bank.families import qlearning
-from question_bank.families.registry_extra import EXTRA_FAMILIES
 from tests.test_solver_optim import check_fixed, check_sampler
 
 FAMILY = EXTRA_FAMILIES["rl.q_update"]

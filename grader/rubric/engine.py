@@ -155,16 +155,19 @@ def _solution(variant: PartVariant) -> GraphSolution:
     return cached[1]
 
 
-def _score_arrows(ctx: _Ctx, raw: RawAnswer) -> PartScore:
-    """One criterion per arrow: right, right by follow-through, blank, unreadable or wrong."""
-    if not isinstance(raw, Mapping):
-        return _unreadable(ctx, raw, "expected one value per arrow (a1: ..., a2: ...)")
+def _score_items(ctx: _Ctx, raw: RawAnswer) -> PartScore:
+    """arrows and values parts: one criterion per arrow (or named value): right, right by
+    follow-through (arrows only), blank, unreadable or wrong."""
     expected: Mapping[str, str] = ctx.variant.answer  # type: ignore[assignment]
+    item = "arrow" if ctx.rubric.kind == "arrows" else "value"
+    if not isinstance(raw, Mapping):
+        example = ", ".join(f"{k}: ..." for k in list(expected)[:2])
+        return _unreadable(ctx, raw, f"expected one answer per {item} ({example})")
     notes, flags, values, errors = [], [], {}, {}
     unknown = sorted(str(k) for k in raw if k not in expected)
     if unknown:
-        notes.append(f"unknown arrow id {', '.join(unknown)} (not graded)")
-        flags.append("unknown-arrow")
+        notes.append(f"unknown {item} id {', '.join(unknown)} (not graded)")
+        flags.append(f"unknown-{item}")
     for aid in expected:
         text = raw.get(aid)
         if text is None or not str(text).strip():
@@ -187,7 +190,7 @@ def _score_arrows(ctx: _Ctx, raw: RawAnswer) -> PartScore:
 
 def _arrow(ctx: _Ctx, aid: str, values: Mapping[str, sympy.Expr], errors) -> CriterionResult:
     pr = ctx.rubric
-    per = pr.per_arrow or ZERO
+    per = pr.per_item or ZERO
     if aid in errors:
         return CriterionResult(aid, ZERO, per, False, feedback=errors[aid])
     if aid not in values:
@@ -357,7 +360,8 @@ def _score_choice(ctx: _Ctx, raw: RawAnswer) -> PartScore:
 _SCORERS: dict[str, Callable[[_Ctx, RawAnswer], PartScore]] = {
     "number": _score_value,
     "expression": _score_value,
-    "arrows": _score_arrows,
+    "arrows": _score_items,
+    "values": _score_items,
     "text": _score_text,
     "choice": _score_choice,
 }

@@ -65,7 +65,7 @@ class PartRubric:
     exact: bool = False
     rtol: Fraction | None = None
     atol: Fraction | None = None
-    per_arrow: Fraction | None = None
+    per_item: Fraction | None = None  # points per arrow (YAML per_arrow) or value (per_value)
     follow_through: bool = False
     follow_through_credit: Fraction = Fraction(1)  # fraction of the arrow's points
     model_answer: str = ""
@@ -91,9 +91,11 @@ _KEYS = {
     "number": _COMMON | {"exact", "rtol", "atol", "mistakes", "allow_percent"},
     "expression": _COMMON | {"symbols", "mistakes"},
     "arrows": _COMMON | {"per_arrow", "rtol", "atol", "follow_through", "follow_through_credit"},
+    "values": _COMMON | {"per_value", "rtol", "atol", "exact"},
     "text": _COMMON | {"criteria", "best", "count_points"},
     "choice": _COMMON,
 }
+_PER_ITEM = {"arrows": "per_arrow", "values": "per_value"}  # YAML key of the points per item
 _CRITERION_KEYS = {"id", "points", "any", "deny", "require", "group", "negation", "feedback"}
 _MISTAKE_KEYS = {"id", "value", "points", "feedback", "expected"}
 
@@ -163,7 +165,7 @@ def _part(part_id: str, data: Any, synonyms: Mapping[str, tuple[Node, ...]], ctx
         "exact": _bool(data, "exact", ctx),
         "rtol": _opt_points(data, "rtol", ctx),
         "atol": _opt_points(data, "atol", ctx),
-        "per_arrow": _opt_points(data, "per_arrow", ctx),
+        "per_item": _opt_points(data, _PER_ITEM.get(kind, "per_arrow"), ctx),
         "follow_through": _bool(data, "follow_through", ctx),
         "follow_through_credit": _opt_points(data, "follow_through_credit", ctx),
         "model_answer": _str(data, "model_answer", ctx),
@@ -175,8 +177,8 @@ def _part(part_id: str, data: Any, synonyms: Mapping[str, tuple[Node, ...]], ctx
         fields["follow_through_credit"] = Fraction(1)
     if fields["follow_through_credit"] > 1:
         raise ctx.error("follow_through_credit is a fraction of an arrow's points (at most 1)")
-    if kind == "arrows" and fields["per_arrow"] is None:
-        raise ctx.error("an arrows part needs per_arrow (points per arrow)")
+    if kind in _PER_ITEM and fields["per_item"] is None:
+        raise ctx.error(f"an {kind} part needs {_PER_ITEM[kind]} (points per item)")
     if kind == "text":
         fields.update(_text_fields(data, points, synonyms, ctx))
     return PartRubric(part_id, kind, points, **fields)

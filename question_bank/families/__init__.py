@@ -1,9 +1,9 @@
-"""Registry of question families: family name -> Family (solve, and later sample)."""
+"""Registry of question families: family name -> Family (solve, sample)."""
 
 from __future__ import annotations
 
 from grader.model import Family
-from question_bank.families import backprop, cnn, cnn_sample, dilation
+from question_bank.families import backprop, cnn, cnn_sample, dilation, init, optim, qlearning
 
 FAMILIES: dict[str, Family] = {
     backprop.NAME: Family(name=backprop.NAME, solve=backprop.solve, sample=backprop.sample),
@@ -16,4 +16,10 @@ FAMILIES: dict[str, Family] = {
     dilation.DILATION_MIN_LAYERS: Family(name=dilation.DILATION_MIN_LAYERS,
                                          solve=dilation.solve_dilation_min_layers,
                                          sample=dilation.sample_dilation_min_layers),
+    optim.GRADIENT_CHECK: Family(name=optim.GRADIENT_CHECK, solve=optim.solve_gradient_check,
+                                 sample=optim.sample_gradient_check),
+    optim.MOMENTUM: Family(name=optim.MOMENTUM, solve=optim.solve_momentum,
+                           sample=optim.sample_momentum),
+    init.NAME: Family(name=init.NAME, solve=init.solve, sample=init.sample),
+    qlearning.NAME: Family(name=qlearning.NAME, solve=qlearning.solve, sample=qlearning.sample),
 }

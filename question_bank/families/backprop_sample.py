@@ -44,7 +44,7 @@ _PARAMS: dict[str, tuple[Fraction, ...]] = {
     "addconst": tuple(map(Fraction, (1, 2, 3, -1, -2, -3, "1/2", "-1/2"))),
     "pow": tuple(map(Fraction, (3, -1, -2, "1/2"))),
 }
-_NO_REPEAT = ("neg", "relu", "abs", "inv")  # neg(neg(x)) and the like teach nothing
+_NO_REPEAT = ("neg", "relu", "abs", "inv", "scale", "addconst")  # neg(neg(x)) teaches nothing
 # Ops whose local derivative depends on the values: they make the backward pass worth doing.
 _CURVED = frozenset({"mul", "div", "inv", "square", "pow", "exp", "log", "sigmoid", "tanh"})
 _INVERSES = {("log", "exp"), ("exp", "log"), ("log", "sigmoid")}  # (operand op, op)
@@ -98,7 +98,7 @@ def parse_options(params: Mapping[str, Any]) -> Options:
         ops = DEFAULT_OPS + (_GATES if allow else ())
     if isinstance(ops, str) or not isinstance(ops, Sequence) or not ops:
         raise AuthoringError("ops must be a non-empty list of op names", part="ops")
-    unknown = [op for op in ops if op not in OPS]
+    unknown = [op for op in ops if not isinstance(op, str) or op not in OPS]
     if unknown:
         raise AuthoringError(f"unknown op(s) {unknown} (known: {', '.join(OPS)})", part="ops")
     if not allow and any(op in _GATES for op in ops):
@@ -157,8 +157,11 @@ def _pick_reuse(rng: random.Random, used: list[str], taken: list[str],
 
 
 def _wire(rng: random.Random, ops: list[tuple[str, int]], k: int) -> list[dict] | None:
-    """Operands for every node so that each input and node is used (so it reaches the
-    output) and the spare slots reuse values; None when the random choices paint into a corner."""
+    """Operands for every node; None when the random choices paint into a corner.
+
+    Each input and node is consumed at least once (so it reaches the output); the spare
+    slots reuse values, preferably inputs.
+    """
     inputs = list(INPUT_NAMES[:k])
     ids = [*NODE_NAMES[:len(ops) - 1], OUTPUT_NAME]
     pending, used, nodes = list(inputs), [], []
@@ -169,17 +172,17 @@ def _wire(rng: random.Random, ops: list[tuple[str, int]], k: int) -> list[dict] 
         for _ in range(arity):
             fresh = [name for name in pending if name not in operands]
             spare = slots_left - 1 >= len(pending) + unborn  # a reuse keeps all consumable
-            reuse = None
+            pick = None
             if spare and (not fresh or rng.random() < 0.35):
-                reuse = _pick_reuse(rng, used, operands, inputs)
-            if reuse is None:
+                pick = _pick_reuse(rng, used, operands, inputs)
+            if pick is None:
                 if not fresh:
                     return None
                 # lean towards the newest value: the graph grows deeper, not just wider
-                reuse = fresh[-1] if rng.random() < 0.5 else rng.choice(fresh)
-                pending.remove(reuse)
-                used.append(reuse)
-            operands.append(reuse)
+                pick = fresh[-1] if rng.random() < 0.5 else rng.choice(fresh)
+                pending.remove(pick)
+                used.append(pick)
+            operands.append(pick)
             slots_left -= 1
         nodes.append({"id": ids[i], "op": op, "inputs": operands})
         pending.append(ids[i])
@@ -209,15 +212,11 @@ def _well_formed(nodes: list[dict], inputs: Sequence[str]) -> bool:
 
 
 def _draw_inputs(rng: random.Random, names: Sequence[str]) -> dict[str, Fraction]:
-    """Small nonzero integers, and at most one half (a calculator is not needed)."""
-    values, half_used = {}, False
-    for name in names:
-        if not half_used and rng.random() < 0.15:
-            half_used = True
-            values[name] = Fraction(rng.choice((-5, -3, -1, 1, 3, 5)), 2)
-        else:
-            values[name] = Fraction(rng.choice((-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)))
-    return values
+    """Different small nonzero integers, sometimes one half (no calculator needed)."""
+    values = [Fraction(v) for v in rng.sample(range(-5, 6), len(names) + 1) if v][:len(names)]
+    if rng.random() < 1 - 0.85 ** len(names):
+        values[rng.randrange(len(names))] = Fraction(rng.choice((-5, -3, -1, 1, 3, 5)), 2)
+    return dict(zip(names, values, strict=True))
 
 
 def _is_zero(value: Value) -> bool:
