@@ -7,10 +7,19 @@ never edit a golden by hand to make a test pass.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis: CI (HYPOTHESIS_PROFILE=ci, set by .ci/run) runs fewer examples so the whole suite
+# stays within minutes on two cores; locally the default profile runs hypothesis's defaults.
+settings.register_profile("ci", max_examples=25, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 

@@ -26,11 +26,15 @@ def _fail(message: str, family: str, part: str) -> AuthoringError:
 
 
 def draw_kernels(rng: random.Random) -> list[int]:
-    """2-4 odd square kernels (1-7 or 3-7), non-decreasing or mixed; never all 1x1."""
+    """2-4 odd square kernels (1-7 or 3-7), non-decreasing or mixed; never all 1x1.
+
+    The last kernel is never 1x1: after a strided layer only 1x1 kernels would leave the field
+    of view unchanged, so a student who forgets the stride would still be right.
+    """
     n = rng.randint(2, 4)
     sizes = rng.choice(KERNEL_SETS)
     kernels = [1] * n
-    while max(kernels) == 1 or kernels.count(1) > 1:
+    while max(kernels) == 1 or kernels.count(1) > 1 or kernels[-1] == 1:
         kernels = [rng.choice(sizes) for _ in range(n)]
     if rng.random() < 0.5:
         kernels.sort()
