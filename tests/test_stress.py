@@ -64,3 +64,28 @@ def test_two_parts_of_a_family_with_the_same_answer_are_flagged():
     family = _family(lambda rng, params, fixed: {"n": 2})
     report = stress_test(_exam(("q1", "q2")), RUBRIC, {"t.double": family}, seeds=10)
     assert any("q2: 10 variant(s) with the same answer as q1" in f for f in report.failures)
+
+
+def test_solve_family_reads_typed_parameters_exactly():
+    from grader.family_solve import family_named, parse_assignments, solve_json, solve_text
+    from question_bank.families import FAMILIES
+
+    family = family_named("momentum", FAMILIES)
+    params = parse_assignments(["theta0=1", "mu=0.9", "learning_rate=0.1", "gradients=[2, 1]"])
+    # v1 = 0.9*0 - 0.1*2, theta1 = 1 + v1, v2 = 0.9*v1 - 0.1*1, theta2 = theta1 + v2
+    assert solve_json(family, params)["answer"] == {
+        "v1": "-1/5", "theta1": "4/5", "v2": "-7/25", "theta2": "13/25"}
+    assert "v1 = -1/5 (-0.2)" in solve_text(family, params)
+
+
+def test_solve_family_errors_name_the_problem():
+    import pytest
+
+    from grader.errors import InputError
+    from grader.family_solve import family_named, parse_assignments
+    from question_bank.families import FAMILIES
+
+    with pytest.raises(InputError, match="no family 'frob'.*momentum"):
+        family_named("frob", FAMILIES)
+    with pytest.raises(InputError, match="not KEY=VALUE"):
+        parse_assignments(["mu"])
