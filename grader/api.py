@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from grader import bank, checks, keyfile, variants
+from grader import bank, checks, family_solve, keyfile, stress, variants
 from grader import roster as _roster
 from grader.errors import InputError
 from grader.grading import GradingContext, StudentResult, grade_stream
+from grader.ingest.lms import lms_context
 from grader.ingest.submissions import IngestProblem, read_submissions
 from grader.model import Exam, Family, Variant
 from grader.report import grades
@@ -201,7 +202,8 @@ def grade(exam: str, inputs: Sequence[Path], out_dir: Path, *, key: Path | None 
     grading = GradingContext(ctx.exam, ctx.rubric, lookup)
     results: list[StudentResult] = []
     problems: list[IngestProblem] = []
-    for item in grade_stream(read_submissions(inputs), grading):
+    lms = lms_context(ctx.exam, lookup)  # Moodle/Canvas response reports need the exam
+    for item in grade_stream(read_submissions(inputs, lms), grading):
         (problems if isinstance(item, IngestProblem) else results).append(item)
     files = write_outputs(out_dir, ctx.exam, results, problems, grade_scale, lookup)
     return GradeSummary(len(results), tuple(problems), tuple(results), tuple(files),
@@ -213,10 +215,12 @@ class CheckReport:
     exam: Exam
     lines: tuple[str, ...]
     failures: tuple[str, ...]
+    stress: stress.StressReport | None = None
 
 
-def check(exam: str, rubric: Path | None = None) -> CheckReport:
-    """Validate bank and rubric, and grade every part's model answer (each must score full)."""
+def check(exam: str, rubric: Path | None = None, seeds: int = 1000) -> CheckReport:
+    """Validate bank and rubric, grade every part's model answer (each must score full), and
+    stress-test the families over `seeds` random variants (0: skip)."""
     ctx = load_context(exam, rubric)
     lines, failures = [], []
     original = variants.build_variant(ctx.exam, "original", ctx.families)
@@ -227,7 +231,18 @@ def check(exam: str, rubric: Path | None = None) -> CheckReport:
         if score.score != score.max:
             missed = [c.id for c in score.criteria if not c.met]
             failures.append(f"{line} (missed: {', '.join(missed) or ', '.join(score.notes)})")
-    return CheckReport(ctx.exam, tuple(lines), tuple(failures))
+    report = None
+    if seeds > 0:
+        report = stress.stress_test(ctx.exam, ctx.rubric, ctx.families, seeds)
+        lines.append(f"stress test: {report.built} of {report.seeds} random variants built; "
+                     f"{report.repeated_variants} repeat an earlier variant's parameters")
+        lines.extend(stress.distribution_lines(report))
+        if report.fixed_families:
+            lines.append("same in every variant (family cannot draw): "
+                         + ", ".join(report.fixed_families))
+        lines.extend(f"warning: {w}" for w in report.warnings)
+        failures.extend(report.failures)
+    return CheckReport(ctx.exam, tuple(lines), tuple(failures), report)
 
 
 def solve_backprop(path: Path, as_json: bool = False) -> str:
@@ -244,3 +259,87 @@ def solve_cnn(path: Path, as_json: bool = False) -> str:
     if as_json:
         return json.dumps(report.cnn_json(solution), indent=2, sort_keys=False)
     return report.cnn_text(solution)
+
+
+def solve_family(name: str, assignments: Sequence[str], params_file: Path | None = None,
+                 as_json: bool = False) -> str:
+    """Answer and worked solution of one family on the given parameters."""
+    family = family_solve.family_named(name, default_families())
+    params = family_solve.parse_assignments(assignments, params_file)
+    if as_json:
+        return json.dumps(family_solve.solve_json(family, params), indent=2)
+    return family_solve.solve_text(family, params)
+
+
+@dataclass(frozen=True)
+class GradesExport:
+    """What `grader export-grades` wrote."""
+
+    file: Path
+    students: int
+    warnings: tuple[str, ...] = ()
+
+
+def export_grades(results: Path, to: str, out: Path, *, mapping: Path | None = None,
+                  assignment: str | None = None, id_field: str | None = None,
+                  parts: bool = False) -> GradesExport:
+    """Write a gradebook import file (Canvas, Moodle or plain CSV) from a graded batch.
+
+    Args:
+        results: the folder `grader grade` wrote (or its scores.csv).
+        to: "canvas", "moodle" or "csv".
+        out: the file to write (atomically).
+        mapping: a roster/map CSV giving each student's LMS identifiers (docs/lms-grades.md).
+        assignment: the gradebook column name (default "Exam"); for Canvas, "Name (12345)"
+            updates the existing assignment 12345.
+        id_field: Moodle's identifier column: email, idnumber or username.
+        parts: also one column per part.
+
+    Raises:
+        InputError: a missing or malformed scores.csv or map, or an unknown target.
+    """
+    from grader.atomic import write_text_atomic
+    from grader.export import gradebook
+    from grader.ingest.submissions import read_text
+
+    scores_path = results / "scores.csv" if results.is_dir() else results
+    if to not in gradebook.TARGETS:
+        raise InputError(f"unknown gradebook '{to}' (use {', '.join(gradebook.TARGETS)})")
+    if not scores_path.is_file():
+        raise InputError("no scores.csv here (run `grader grade ... -o DIR` first)",
+                         file=str(scores_path))
+    scores = gradebook.parse_scores(read_text(scores_path)[0], str(scores_path))
+    table = gradebook.parse_map(read_text(mapping)[0], str(mapping)) if mapping else None
+    name = assignment or DEFAULT_ASSIGNMENT
+    if to == "canvas":
+        part_max = _part_maxima(scores_path.parent / "details.jsonl") if parts else {}
+        book = gradebook.canvas_gradebook(scores, name, mapping=table, part_max=part_max,
+                                          parts=parts)
+    elif to == "moodle":
+        book = gradebook.moodle_gradebook(scores, name, mapping=table, id_field=id_field,
+                                          parts=parts)
+    else:
+        book = gradebook.plain_gradebook(scores, mapping=table)
+    return GradesExport(write_text_atomic(out, book.text), book.students, book.warnings)
+
+
+DEFAULT_ASSIGNMENT = "Exam"
+
+
+def _part_maxima(details: Path) -> dict[str, str]:
+    """Part id -> its points, from details.jsonl (empty when the file is absent)."""
+    from fractions import Fraction
+
+    from grader.report.grades import format_points
+
+    maxima: dict[str, str] = {}
+    if not details.is_file():
+        return maxima
+    try:
+        for line in details.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line) if line.strip() else {}
+            if "part" in record and "max" in record:
+                maxima.setdefault(record["part"], format_points(Fraction(str(record["max"]))))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read part points: {exc}", file=str(details)) from None
+    return maxima

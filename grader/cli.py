@@ -153,21 +153,43 @@ def solve_cnn(spec_file: Path, as_json: bool) -> None:
     click.echo(api.solve_cnn(spec_file, as_json))
 
 
+@solve.command("family", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("name")
+@click.option("-p", "--param", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="A parameter, value read as YAML (repeat: -p mu=0.9 -p gradients=[2,1]).")
+@click.option("--params", "params_file", type=ExistingPath, help="Parameters from a YAML file.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@user_errors
+def solve_family(name: str, assignments: tuple[str, ...], params_file: Path | None,
+                 as_json: bool) -> None:
+    """Solve question family NAME (or an alias: field-of-view, params, dilation,
+    dilation-layers, gradient-check, momentum, weight-scale, q-update) on parameters.
+
+    Example: grader solve family momentum -p theta0=1 -p mu=0.9 -p learning_rate=0.1
+    -p "gradients=[2, 1]"
+    """
+    click.echo(api.solve_family(name, assignments, params_file, as_json))
+
+
 @cli.command()
 @click.argument("exam")
 @click.option("--rubric", type=ExistingPath, help="Rubric YAML (default: the bank's).")
+@click.option("--seeds", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Random variants to stress-test the families on (0: skip).")
 @user_errors
-def check(exam: str, rubric: Path | None) -> None:
-    """Validate EXAM and its rubric and grade every model answer (each must score full)."""
-    report = api.check(exam, rubric)
+def check(exam: str, rubric: Path | None, seeds: int) -> None:
+    """Validate EXAM and its rubric, grade every model answer (each must score full), and
+    stress-test every family over many random variants (errors, degenerate answers, spread)."""
+    report = api.check(exam, rubric, seeds)
     for line in report.lines:
         click.echo(line)
     if report.failures:
         for failure in report.failures:
             click.echo(f"FAIL {failure}", err=True)
         sys.exit(1)
+    variants_checked = f" in {report.stress.built + 1} variants" if report.stress else ""
     click.echo(f"ok: {report.exam.id} and its rubric are consistent; every model answer "
-               "scores full marks")
+               f"scores full marks{variants_checked}")
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from grader.errors import GraderError
@@ -16,11 +16,26 @@ VariantLookup = Callable[[str], Variant]  # raises GraderError for an unknown va
 
 
 @dataclass(frozen=True)
+class AppliedOverride:
+    """A teacher's override of one part score (overrides.yaml), kept beside the original."""
+
+    part: str
+    original: Fraction  # what the rubric gave
+    points: Fraction  # what the teacher gave instead (now the part's score)
+    reason: str
+
+
+@dataclass(frozen=True)
 class StudentResult:
     student: str
     variant: str
     source: str
     scores: tuple[PartScore, ...]
+    overrides: tuple[AppliedOverride, ...] = ()
+
+    def override_for(self, part: str) -> AppliedOverride | None:
+        """The override applied to `part`, or None."""
+        return next((o for o in self.overrides if o.part == part), None)
 
     @property
     def total(self) -> Fraction:
@@ -36,6 +51,26 @@ class GradingContext:
     exam: Exam
     rubric: Rubric
     variant: VariantLookup
+
+
+def apply_overrides(result: StudentResult,
+                    table: dict[tuple[str, str], tuple[Fraction, str]]) -> StudentResult:
+    """The result with the teacher's (student, part) -> (points, reason) overrides applied.
+
+    Parts the student is not graded on are left alone (the override file is checked for them).
+    """
+    if not table:
+        return result
+    scores, applied = [], []
+    for score in result.scores:
+        override = table.get((result.student, score.part))
+        if override is None:
+            scores.append(score)
+            continue
+        points, reason = override
+        applied.append(AppliedOverride(score.part, score.score, points, reason))
+        scores.append(replace(score, score=points))
+    return replace(result, scores=tuple(scores), overrides=tuple(applied)) if applied else result
 
 
 def parts_for(exam: Exam, course: str | None) -> tuple[Part, ...]:
@@ -60,6 +95,7 @@ def grade_submission(sub: Submission, ctx: GradingContext,
         return
     try:
         variant = ctx.variant(sub.variant)
+        seen = {part: ctx.variant(v) for part, v in sub.part_variants.items()}  # LMS quizzes
     except GraderError as exc:
         yield IngestProblem(sub.source, exc.message, student=sub.student)
         return
@@ -69,7 +105,7 @@ def grade_submission(sub: Submission, ctx: GradingContext,
                             f"{', '.join(sorted(known))})", student=sub.student, part=part_id,
                             fatal=False)
     scores = tuple(
-        score_part(ctx.rubric, ctx.rubric.parts[part.id], variant.part(part.id),
+        score_part(ctx.rubric, ctx.rubric.parts[part.id], seen.get(part.id, variant).part(part.id),
                    sub.answers.get(part.id), student=sub.student)
         for part in parts_for(ctx.exam, sub.course)
     )

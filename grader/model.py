@@ -150,6 +150,9 @@ class Submission:
     source: str  # file (and row) it came from, for messages
     exam: str | None = None
     course: str | None = None  # e.g. "INF5860": exercises for another audience do not count
+    # LMS quizzes draw each part's variant on its own: part id -> variant where it differs
+    # from `variant` (grader.ingest.lms; grading looks each such part up in its own variant).
+    part_variants: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -175,9 +175,19 @@ def test_missing_exam_is_a_clear_error():
 
 
 def test_check_grades_every_model_answer_full():
-    result = run("check", "inf5860-2019")
+    result = run("check", "inf5860-2019", "--seeds", "40")
     assert result.exit_code == 0, result.output
     assert "ex7c: model answer scores 2 / 2" in result.output
+    assert "stress test: 40 of 40 random variants built" in result.output
+    assert "ex3b: " in result.output and "distinct answers in 40 variants" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exam", ["inf5860-2019", "inf5860-drills"])
+def test_every_family_survives_a_thousand_variants(exam):
+    result = run("check", exam, "--seeds", "1000")
+    assert result.exit_code == 0, result.output
+    assert "stress test: 1000 of 1000 random variants built" in result.output
 
 
 def test_solve_backprop_json_follows_design():

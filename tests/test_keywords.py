@@ -5,14 +5,8 @@ from __future__ import annotations
 import pytest
 
 from grader.rubric import lexicon
-from grader.rubric.patterns import (
-    Hit,
-    Matcher,
-    PatternError,
-    compile_pattern,
-    compile_synonyms,
-    search,
-)
+from grader.rubric.matcher import Hit, Matcher, search
+from grader.rubric.patterns import PatternError, compile_pattern, compile_synonyms
 from grader.rubric.text import american, tokenize
 
 

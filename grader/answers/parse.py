@@ -6,14 +6,13 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
 
-from grader.answers import arith
+from grader.answers import arith, fast
 from grader.answers.normalize import (
     EXPRESSION_STEPS,
     NUMBER_STEPS,
@@ -21,7 +20,7 @@ from grader.answers.normalize import (
     normalize,
     times_ten,
 )
-from grader.answers.tokens import MAX_DEPTH, Token, read_decimal, tokenize
+from grader.answers.tokens import MAX_DEPTH, Token, tokenize
 from grader.errors import AnswerError
 
 MAX_NUMBER_LENGTH = 200
@@ -260,6 +259,12 @@ def _read(
 
 def _read_side(text: str, parser: _Parser) -> tuple[arith.Value, str]:
     """Parse one side of the answer with `parser` (which collects notes and flags)."""
+    quick = fast.arithmetic(text)
+    if quick is not None:  # plain arithmetic on numbers: the same reading, several times faster
+        parser.notes.extend(quick.notes)
+        if quick.flags and "ambiguous" not in parser.flags:
+            parser.flags.append("ambiguous")
+        return quick.value, quick.shown
     parser.tokens, parser.pos, parser.depth = tokenize(text), 0, 0
     try:
         value = parser.parse()
@@ -279,20 +284,15 @@ def _same(a: arith.Value, b: arith.Value) -> bool:
         return False
 
 
-# A lone decimal number ("13", "-0,5", "3.25"): the most common answer, read without the full
-# pipeline. It gives exactly what the full pipeline gives (a property test checks it).
-_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,50}(?:[.,][0-9]{1,50})?")
-
-
 def _plain_number(text: str) -> ParsedAnswer | None:
-    if not _PLAIN_NUMBER.fullmatch(text):
+    """A lone number ('13', '-0,5', '= 13', '≈ 0,52'), read without the full pipeline.
+
+    It gives exactly what the full pipeline gives (property tests check it), or None.
+    """
+    read = fast.lone_number(text)
+    if read is None:
         return None
-    negative = text.startswith("-")
-    dec = read_decimal(text[1:] if negative else text)
-    value = -dec.value if negative else dec.value
-    note = (dec.note,) if dec.note else ()
-    flags = ("ambiguous",) if dec.ambiguous else ()
-    return ParsedAnswer(arith.to_sympy(value), "-" * negative + dec.canon, note, flags)
+    return ParsedAnswer(arith.to_sympy(read.value), read.shown, read.notes, read.flags)
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)

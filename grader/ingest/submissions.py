@@ -84,8 +84,13 @@ def read_text(path: Path) -> tuple[str, list[str]]:
         return data.decode("latin-1"), ["not UTF-8: read as Latin-1, check accented letters"]
 
 
-def read_submissions(paths: Iterable[Path]) -> Iterator[Submission | IngestProblem]:
-    """Yield every submission found in files and folders, and a problem for each bad one."""
+def read_submissions(paths: Iterable[Path], lms: Any = None,
+                     ) -> Iterator[Submission | IngestProblem]:
+    """Yield every submission found in files and folders, and a problem for each bad one.
+
+    `lms` (a grader.ingest.lms.LmsContext) lets CSV files that are Moodle or Canvas response
+    reports be read too (grader.ingest.detect recognizes them).
+    """
     files, problems = expand_paths(paths)
     yield from problems
     for path in files:
@@ -96,8 +101,12 @@ def read_submissions(paths: Iterable[Path]) -> Iterator[Submission | IngestProbl
             continue
         for warning in warnings:
             yield IngestProblem(str(path), warning, fatal=False)
-        reader = _read_csv if path.suffix.lower() == ".csv" else _read_document
-        yield from reader(text, str(path), path.suffix.lower())
+        if path.suffix.lower() == ".csv":
+            from grader.ingest.detect import read_csv_file  # detect imports this module
+
+            yield from read_csv_file(text, str(path), lms, _read_csv)
+            continue
+        yield from _read_document(text, str(path), path.suffix.lower())
 
 
 def _read_document(text: str, source: str, suffix: str) -> Iterator[Submission | IngestProblem]:

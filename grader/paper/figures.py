@@ -2,122 +2,83 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
+from xml.sax.saxutils import escape
 
-import matplotlib
-import networkx as nx
-from matplotlib.figure import Figure as MplFigure
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from grader.paper.graphlayout import (
+    BLANK_H,
+    BLANK_W,
+    HALF_H,
+    HALF_W,
+    Drawing,
+    Edge,
+    cached_drawing,
+    content_key,
+)
+from grader.solver.graph import arrows_of, forward_values, graph_from_mapping
 
-from grader.solver.graph import Arrow, Graph, arrows_of, forward_values, graph_from_mapping
-
-_X_STEP, _Y_STEP = 2.4, 1.4  # data units between layers and between nodes of a layer
-_HALF_W, _HALF_H = 0.62, 0.42  # half size of a node box, data units
-_INCH_PER_UNIT = 1.0
-# Fixed salt, no date and text kept as text: the same graph gives the same SVG bytes.
-_SVG_RC = {"svg.hashsalt": "examgrader", "svg.fonttype": "none", "font.size": 9.0}
-
-
-def _layers(graph: Graph) -> dict[str, int]:
-    """Layer (column) of every input and node: nodes by longest path from the inputs, inputs
-    one column left of their first consumer (so a late input does not cross the picture)."""
-    dag = nx.DiGraph()
-    dag.add_nodes_from(graph.inputs)
-    for node in graph.nodes:
-        dag.add_node(node.id)
-        dag.add_edges_from((src, node.id) for src in node.inputs)
-    layer = {}
-    for depth, generation in enumerate(nx.topological_generations(dag)):
-        layer.update(dict.fromkeys(generation, depth))
-    for name in graph.inputs:
-        consumers = [layer[t] for t in dag.successors(name)]
-        layer[name] = max(min(consumers) - 1, 0) if consumers else 0
-    return layer
+FORWARD_COLOR, GRADIENT_COLOR = "#1b7a2e", "#b3261e"  # green above, red below (CS231n notes)
+_FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"'
 
 
-def layout(graph: Graph) -> dict[str, tuple[float, float]]:
-    """Positions (data units): columns left to right, each column centred vertically."""
-    layer = _layers(graph)
-    order = list(graph.inputs) + [n.id for n in graph.nodes]
-    columns: dict[int, list[str]] = {}
-    for name in order:
-        columns.setdefault(layer[name], []).append(name)
-    pos = {}
-    for col, names in columns.items():
-        for i, name in enumerate(names):
-            pos[name] = (col * _X_STEP, ((len(names) - 1) / 2 - i) * _Y_STEP)
-    return pos
+def _f(value: float) -> str:
+    """A coordinate with at most one decimal (short, stable SVG)."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _clip(center: tuple[float, float], toward: tuple[float, float]) -> tuple[float, float]:
-    """Where the segment from ``center`` to ``toward`` leaves the node box around ``center``."""
-    dx, dy = toward[0] - center[0], toward[1] - center[1]
-    inf = float("inf")
-    scale = min(_HALF_W / abs(dx) if dx else inf, _HALF_H / abs(dy) if dy else inf)
-    return center[0] + dx * scale, center[1] + dy * scale
+def _label(x: float, y: float, text: str, color: str, size: int = 11) -> str:
+    """Text on a white background (so a crossing line does not strike it through)."""
+    width = 0.62 * size * len(text) + 4
+    return (f'<rect x="{_f(x - width / 2)}" y="{_f(y - size * 0.8)}" width="{_f(width)}" '
+            f'height="{_f(size * 1.1)}" fill="white"/>'
+            f'<text x="{_f(x)}" y="{_f(y)}" font-size="{size}" fill="{color}" '
+            f'text-anchor="middle">{escape(text)}</text>')
 
 
-def _node_labels(graph: Graph, values: Mapping[str, Any] | None) -> dict[str, str]:
-    labels = {}
-    for name, value in graph.inputs.items():
-        labels[name] = f"{name} = {value}"
-    for node in graph.nodes:
-        op = f"{node.op}({node.param})" if node.param is not None else node.op
-        labels[node.id] = f"{node.id}\n{op}" + (f"\n= {values[node.id]}" if values else "")
-    return labels
+def _svg_edge(edge: Edge) -> list[str]:
+    (x0, y0), (cx, cy), (x1, y1) = edge.start, edge.control, edge.end
+    out = [f'<path d="M{_f(x0)},{_f(y0)} Q{_f(cx)},{_f(cy)} {_f(x1)},{_f(y1)}" fill="none" '
+           'stroke="#333" stroke-width="1.2" marker-end="url(#head)"/>']
+    mx, my = edge.mid
+    if edge.above:
+        color = "#333" if edge.blank else FORWARD_COLOR
+        out.append(_label(mx, my - 5, edge.above, color))
+    if edge.below:
+        out.append(_label(mx, my + 14, edge.below, GRADIENT_COLOR))
+    if edge.blank:
+        out.append(f'<rect x="{_f(mx - BLANK_W / 2)}" y="{_f(my + 3)}" width="{_f(BLANK_W)}" '
+                   f'height="{_f(BLANK_H)}" fill="white" stroke="#555" stroke-width="0.8"/>')
+    return out
 
 
-def _draw_arrow(ax: Any, arrow: Arrow, pos: Mapping, bend: float, label: str) -> None:
-    start, end = pos[arrow.source], pos[arrow.target]
-    a, b = _clip(start, end), _clip(end, start)
-    ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=12, lw=1.0,
-                                 color="#333333", connectionstyle=f"arc3,rad={bend}",
-                                 shrinkA=0, shrinkB=0, zorder=1))
-    # label at the middle of the (possibly bent) arrow
-    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-    mx, my = mx + bend * (b[1] - a[1]) / 2, my - bend * (b[0] - a[0]) / 2
-    ax.text(mx, my, label, ha="center", va="center", fontsize=8, color="#8a1c1c", zorder=3,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+def _svg(drawing: Drawing) -> str:
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(drawing.width)}" '
+           f'height="{_f(drawing.height)}" viewBox="0 0 {_f(drawing.width)} '
+           f'{_f(drawing.height)}" {_FONT}>',
+           '<defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+           'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+           'fill="#333"/></marker></defs>']
+    for box in drawing.boxes:
+        x, y = box.center
+        fill = "#eef3fb" if box.is_input else "#fff7e6"
+        out.append(f'<rect x="{_f(x - HALF_W)}" y="{_f(y - HALF_H)}" width="{_f(2 * HALF_W)}" '
+                   f'height="{_f(2 * HALF_H)}" rx="6" fill="{fill}" stroke="#555"/>')
+        first = y + 4 - 7 * (len(box.lines) - 1)
+        for i, line in enumerate(box.lines):
+            weight = ' font-weight="bold"' if i == 0 and not box.is_input else ""
+            out.append(f'<text x="{_f(x)}" y="{_f(first + 14 * i)}" font-size="12"{weight} '
+                       f'text-anchor="middle">{escape(line)}</text>')
+    for edge in drawing.edges:
+        out += _svg_edge(edge)
+    return "\n".join([*out, "</svg>"]) + "\n"
 
 
-def _bends(arrows: tuple[Arrow, ...]) -> dict[str, float]:
-    """Arrows sharing source and target (``mul(z, z)``) are bent apart so both stay visible."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for arrow in arrows:
-        groups.setdefault((arrow.source, arrow.target), []).append(arrow.id)
-    bends = {}
-    for ids in groups.values():
-        for i, arrow_id in enumerate(ids):
-            bends[arrow_id] = 0.0 if len(ids) == 1 else 0.35 * (i - (len(ids) - 1) / 2)
-    return bends
-
-
-def _figure(graph: Graph, arrow_values: Mapping[str, str] | None) -> MplFigure:
-    pos = layout(graph)
-    values = forward_values(graph) if arrow_values is not None else None
-    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
-    x0, x1 = min(xs) - _HALF_W - 0.2, max(xs) + _HALF_W + 0.2
-    y0, y1 = min(ys) - _HALF_H - 0.3, max(ys) + _HALF_H + 0.3
-    fig = MplFigure(figsize=((x1 - x0) * _INCH_PER_UNIT, (y1 - y0) * _INCH_PER_UNIT))
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_axis_off()
-    bends = _bends(arrows_of(graph))
-    for arrow in arrows_of(graph):
-        label = arrow.id if arrow_values is None else f"{arrow.id}: {arrow_values[arrow.id]}"
-        _draw_arrow(ax, arrow, pos, bends[arrow.id], label)
-    for name, text in _node_labels(graph, values).items():
-        x, y = pos[name]
-        is_input = name in graph.inputs
-        ax.add_patch(FancyBboxPatch((x - _HALF_W, y - _HALF_H), 2 * _HALF_W, 2 * _HALF_H,
-                                    boxstyle="round,pad=0,rounding_size=0.12", zorder=2,
-                                    fc="#eef3fb" if is_input else "#fff7e6", ec="#555555"))
-        ax.text(x, y, text, ha="center", va="center", zorder=4, linespacing=1.3)
-    return fig
+@lru_cache(maxsize=4096)
+def _cached_svg(content: str) -> str:
+    return _svg(cached_drawing(content))
 
 
 def graph_svg(data: Mapping[str, Any], arrow_values: Mapping[str, str] | None = None) -> str:
@@ -125,17 +86,14 @@ def graph_svg(data: Mapping[str, Any], arrow_values: Mapping[str, str] | None = 
 
     Args:
         data: the graph mapping of a ``Figure(kind="graph")``.
-        arrow_values: None for the student paper (arrows labelled ``a1``..); the exact arrow
-            values for the answer key (arrows labelled ``a5: -7/2``, nodes with their values).
+        arrow_values: None for the student paper (each arrow: its id and an empty box to
+            write in); the exact arrow values for the answer key (forward value above each
+            arrow in green, ``a5: -7/2`` below in red).
 
     Returns:
-        A standalone SVG document; the same inputs give the same bytes.
+        An ``<svg>`` element; the same inputs give the same bytes (cached per content).
     """
-    graph = graph_from_mapping(data, source="figure")
-    buffer = io.StringIO()
-    with matplotlib.rc_context(_SVG_RC):
-        _figure(graph, arrow_values).savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
+    return _cached_svg(content_key(data, arrow_values))
 
 
 def inline_svg(svg: str) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -27,6 +27,8 @@ class FeedbackItem:
     lost: tuple[str, ...]  # one line per lost point: the missing concept and why
     gained: tuple[str, ...]  # what earned points (criteria met, with the words that matched)
     notes: tuple[str, ...]
+    override: str = ""  # the teacher's score and reason, when the rubric's score was replaced
+    model_answer: str = ""  # shown when points were lost on a text part
 
 
 @cache
@@ -38,10 +40,20 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         trim_blocks=True, lstrip_blocks=True,
     )
-    markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML in text is escaped
-    env.filters["markdown"] = lambda text: Markup(markdown.render(text))
+    env.filters["markdown"] = _markdown_html
     env.filters["fence"] = fence
     return env
+
+
+@lru_cache(maxsize=512)
+def _markdown_html(text: str) -> Markup:
+    """Question text (teacher Markdown) as HTML; cached: every student sees the same questions."""
+    return Markup(_markdown().render(text))
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False})  # raw HTML in text is escaped
 
 
 def fence(text: str) -> str:
@@ -62,23 +74,45 @@ def answer_text(raw: RawAnswer | str) -> str:
     return "\n".join(f"{key}: {value}" for key, value in sorted(raw.items()))
 
 
-def feedback_items(score_list: tuple[PartScore, ...], question: Callable[[str], str],
-                   ) -> list[FeedbackItem]:
+def _lost_lines(score: PartScore) -> tuple[str, ...]:
+    """What was missing and why; nothing when the part got full marks (capped criteria)."""
+    if score.score >= score.max:
+        return ()
+    return tuple(f"{c.id} ({format_points(c.max - c.points)} lost): "
+                 f"{c.feedback or 'not found in your answer'}"
+                 for c in score.criteria if c.points < c.max)
+
+
+def _gained_lines(score: PartScore) -> tuple[str, ...]:
+    return tuple(f"{c.id} (+{format_points(c.points)})"
+                 + (f": matched \u201c{', '.join(c.matched)}\u201d" if c.matched else "")
+                 for c in score.criteria if c.points > 0)
+
+
+def _override_line(result, part: str) -> str:
+    override = result.override_for(part) if hasattr(result, "override_for") else None
+    if override is None:
+        return ""
+    return (f"Score set by the teacher: {format_points(override.points)} (the rubric gave "
+            f"{format_points(override.original)}). Reason: {override.reason}")
+
+
+def feedback_items(result, question: Callable[[str], str],
+                   model_answers: Mapping[str, str] | None = None) -> list[FeedbackItem]:
+    """One item per graded part: question, answer, points, what earned and what lost points."""
     items = []
-    for score in score_list:
-        lost = tuple(f"{c.id} ({format_points(c.max - c.points)} lost): {c.feedback}".rstrip(": ")
-                     for c in score.criteria if c.points < c.max)
-        gained = tuple(
-            f"{c.id} (+{format_points(c.points)})"
-            + (f": matched \u201c{', '.join(c.matched)}\u201d" if c.matched else "")
-            for c in score.criteria if c.points > 0)
+    for score in result.scores:
+        lost = _lost_lines(score)
+        model = (model_answers or {}).get(score.part, "") if score.score < score.max else ""
         items.append(FeedbackItem(score.part, question(score.part), answer_text(score.answer),
                                   format_points(score.score), format_points(score.max),
-                                  lost, gained, score.notes))
+                                  lost, _gained_lines(score), score.notes,
+                                  _override_line(result, score.part), model))
     return items
 
 
-def _context(exam: Exam, result, variant: Variant | None) -> dict:
+def _context(exam: Exam, result, variant: Variant | None,
+             model_answers: Mapping[str, str] | None = None) -> dict:
     def question(part_id: str) -> str:
         if variant is not None:
             try:
@@ -93,15 +127,33 @@ def _context(exam: Exam, result, variant: Variant | None) -> dict:
         "variant": result.variant,
         "total": format_points(result.total),
         "max": format_points(result.max),
-        "items": feedback_items(result.scores, question),
+        "items": feedback_items(result, question, model_answers),
     }
 
 
-def feedback_markdown(exam: Exam, result, variant: Variant | None = None) -> str:
+def feedback_markdown(exam: Exam, result, variant: Variant | None = None,
+                      model_answers: Mapping[str, str] | None = None) -> str:
     """Feedback for one student as Markdown (student text fenced, never interpreted)."""
-    return _environment().get_template("feedback.md.j2").render(_context(exam, result, variant))
+    return _environment().get_template("feedback.md.j2").render(
+        _context(exam, result, variant, model_answers))
 
 
-def feedback_html(exam: Exam, result, variant: Variant | None = None) -> str:
+def feedback_html(exam: Exam, result, variant: Variant | None = None,
+                  model_answers: Mapping[str, str] | None = None) -> str:
     """Feedback for one student as a standalone HTML page (all student text escaped)."""
-    return _environment().get_template("feedback.html.j2").render(_context(exam, result, variant))
+    return _environment().get_template("feedback.html.j2").render(
+        _context(exam, result, variant, model_answers))
+
+
+def feedback_both(exam: Exam, result, variant: Variant | None = None,
+                  model_answers: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(Markdown, HTML) feedback for one student, sharing one context."""
+    context = _context(exam, result, variant, model_answers)
+    env = _environment()
+    return (env.get_template("feedback.md.j2").render(context),
+            env.get_template("feedback.html.j2").render(context))
+
+
+def environment() -> jinja2.Environment:
+    """The shared Jinja2 environment of grader/report/templates (HTML autoescaped)."""
+    return _environment()

@@ -1,4 +1,4 @@
-"""Write a graded batch: scores.csv, details.jsonl, review.csv, errors.csv and feedback files."""
+"""Rows and lines of a graded batch: scores.csv, details.jsonl, review.csv, errors.csv."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
-from pathlib import Path
 
-from grader.atomic import write_text_atomic
 from grader.grading import StudentResult
 from grader.ingest.submissions import IngestProblem
-from grader.model import Exam, PartScore, Variant
-from grader.report.feedback import feedback_html, feedback_markdown
+from grader.model import Exam, PartScore
 from grader.report.grades import DEFAULT_SCALE, format_points, grade_letter
 
 REVIEW_FLAGS_IGNORED = frozenset()  # every flag is worth a look for now
@@ -38,15 +35,15 @@ def safe_filename(student: str) -> str:
     return f"{cleaned or 'student'}-{digest}"
 
 
-def _csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([[_csv_safe(cell) for cell in row] for row in rows])
+    writer.writerows([[csv_safe(cell) for cell in row] for row in rows])
     return buffer.getvalue()
 
 
-def _csv_safe(cell: str) -> str:
+def csv_safe(cell: str) -> str:
     """Neutralize spreadsheet formulas in student-controlled cells (CSV injection)."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(cell) \
         else cell
@@ -60,21 +57,28 @@ def _is_number(cell: str) -> bool:
     return True
 
 
+def score_row(exam_parts: Sequence[str], result: StudentResult,
+              scale: tuple[tuple[str, Fraction], ...] = DEFAULT_SCALE) -> list[str]:
+    """A student's scores.csv row: a cell per part (empty when it does not count), total, grade."""
+    by_part = {s.part: format_points(s.score) for s in result.scores}
+    return [result.student, result.variant, *[by_part.get(p, "") for p in exam_parts],
+            format_points(result.total), format_points(result.max),
+            grade_letter(result.total, result.max, scale)]
+
+
+def scores_header(exam_parts: Sequence[str]) -> list[str]:
+    return ["student", "variant", *exam_parts, "total", "max", "grade"]
+
+
 def scores_csv(exam: Exam, results: Sequence[StudentResult],
                scale: tuple[tuple[str, Fraction], ...] = DEFAULT_SCALE) -> str:
     """One row per student: a column per part (empty when it does not count), total, max, grade."""
     part_ids = [p.id for p in exam.parts]
-    rows = []
-    for result in results:
-        by_part = {s.part: format_points(s.score) for s in result.scores}
-        rows.append([result.student, result.variant, *[by_part.get(p, "") for p in part_ids],
-                     format_points(result.total), format_points(result.max),
-                     grade_letter(result.total, result.max, scale)])
-    return _csv_text(["student", "variant", *part_ids, "total", "max", "grade"], rows)
+    return csv_text(scores_header(part_ids), [score_row(part_ids, r, scale) for r in results])
 
 
 def _score_record(result: StudentResult, score: PartScore) -> dict:
-    return {
+    record = {
         "student": result.student,
         "variant": result.variant,
         "part": score.part,
@@ -89,55 +93,48 @@ def _score_record(result: StudentResult, score: PartScore) -> dict:
         "notes": list(score.notes),
         "flags": list(score.flags),
     }
+    override = result.override_for(score.part)
+    if override is not None:  # score is the teacher's; the rubric's stays visible
+        record["override"] = {"original": float(override.original),
+                              "points": float(override.points), "reason": override.reason}
+    return record
+
+
+def student_details(result: StudentResult) -> str:
+    """A student's details.jsonl lines (one JSON object per part, keys sorted)."""
+    return "".join(json.dumps(_score_record(result, s), ensure_ascii=False, sort_keys=True)
+                   + "\n" for s in result.scores)
 
 
 def details_jsonl(results: Sequence[StudentResult]) -> str:
     """One JSON object per student and part, in a stable order."""
-    lines = [json.dumps(_score_record(r, s), ensure_ascii=False, sort_keys=True)
-             for r in results for s in r.scores]
-    return "".join(line + "\n" for line in lines)
+    return "".join(student_details(r) for r in results)
+
+
+REVIEW_HEADER = ["student", "part", "score", "max", "flags", "notes", "answer"]
+
+
+def review_rows(result: StudentResult) -> list[list[str]]:
+    """A student's review.csv rows: flagged part scores the teacher has not overridden."""
+    return [[result.student, s.part, format_points(s.score), format_points(s.max),
+             ";".join(s.flags), " | ".join(s.notes),
+             s.answer if isinstance(s.answer, str) else str(s.answer)]
+            for s in result.scores
+            if set(s.flags) - REVIEW_FLAGS_IGNORED and result.override_for(s.part) is None]
 
 
 def review_csv(results: Sequence[StudentResult]) -> str:
     """The answers a person should look at: every part score that carries a review flag."""
-    rows = [
-        [r.student, s.part, format_points(s.score), format_points(s.max), ";".join(s.flags),
-         " | ".join(s.notes), s.answer if isinstance(s.answer, str) else str(s.answer)]
-        for r in results for s in r.scores if set(s.flags) - REVIEW_FLAGS_IGNORED
-    ]
-    return _csv_text(["student", "part", "score", "max", "flags", "notes", "answer"], rows)
+    return csv_text(REVIEW_HEADER, [row for r in results for row in review_rows(r)])
+
+
+ERRORS_HEADER = ["file", "student", "part", "severity", "problem"]
+
+
+def error_row(p: IngestProblem) -> list[str]:
+    return [p.source, p.student, p.part, "error" if p.fatal else "warning", p.problem]
 
 
 def errors_csv(problems: Sequence[IngestProblem]) -> str:
     """Inputs that could not be (fully) read, with the reason; 'error' rows were not graded."""
-    rows = [[p.source, p.student, p.part, "error" if p.fatal else "warning", p.problem]
-            for p in problems]
-    return _csv_text(["file", "student", "part", "severity", "problem"], rows)
-
-
-def write_outputs(out_dir: Path, exam: Exam, results: Sequence[StudentResult],
-                  problems: Sequence[IngestProblem],
-                  scale: tuple[tuple[str, Fraction], ...] = DEFAULT_SCALE,
-                  variant: Callable[[str], Variant] | None = None) -> list[Path]:
-    """Write every output file atomically; the same inputs give byte-identical files.
-
-    `variant` looks a variant up by id, so feedback can quote each question as the student saw it.
-    """
-    results = sorted(results, key=lambda r: r.student)
-    files = {
-        "scores.csv": scores_csv(exam, results, scale),
-        "details.jsonl": details_jsonl(results),
-        "review.csv": review_csv(results),
-        "errors.csv": errors_csv(problems),
-    }
-    for result in results:
-        name = safe_filename(result.student)
-        seen = variant(result.variant) if variant else None
-        files[f"feedback/{name}.md"] = feedback_markdown(exam, result, seen)
-        files[f"feedback/{name}.html"] = feedback_html(exam, result, seen)
-    written = []
-    for relative, text in files.items():
-        path = out_dir / relative
-        write_text_atomic(path, text)
-        written.append(path)
-    return written
+    return csv_text(ERRORS_HEADER, [error_row(p) for p in problems])

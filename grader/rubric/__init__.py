@@ -11,7 +11,8 @@ from grader.rubric.loader import (
     load_rubric,
     rubric_from_mapping,
 )
-from grader.rubric.patterns import Hit, Matcher, Pattern, PatternError, compile_pattern, search
+from grader.rubric.matcher import Hit, Matcher, search
+from grader.rubric.patterns import Pattern, PatternError, compile_pattern
 
 __all__ = [
     "Criterion",

@@ -31,7 +31,7 @@ from grader.answers import (
 from grader.errors import AnswerError
 from grader.model import CriterionResult, PartScore, PartVariant, RawAnswer
 from grader.rubric.loader import Criterion, PartRubric, Rubric
-from grader.rubric.patterns import Doc, Matcher, search
+from grader.rubric.matcher import Doc, Matcher, search
 from grader.solver.graph import GraphSolution, graph_from_mapping, local_derivative, solve_graph
 
 ZERO = Fraction(0)
@@ -248,7 +248,12 @@ class _Eval:
 
 def _evaluate(c: Criterion, doc: Doc) -> _Eval:
     allow = c.negation == "allow"
-    hits = [h for p in c.any for h in search(p, doc)]
+    hits: list = []
+    for p in c.any:
+        found = search(p, doc)
+        hits.extend(found)
+        if not c.require and any(not h.typo and (allow or not h.negated) for h in found):
+            break  # the first clean match decides; later patterns cannot change the outcome
     good = [h for h in hits if allow or not h.negated]
     if not good:
         return _Eval(False, hits[0].words if hits else (), why="negated" if hits else "missing")

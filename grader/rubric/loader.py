@@ -20,8 +20,8 @@ import yaml
 
 from grader.errors import AuthoringError
 from grader.model import PART_KINDS
+from grader.rubric.matcher import Matcher
 from grader.rubric.patterns import (
-    Matcher,
     Node,
     Pattern,
     PatternError,

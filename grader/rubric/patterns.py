@@ -1,4 +1,4 @@
-"""The rubric pattern language (DESIGN 3.4): compile once, match many tokenized answers.
+"""The rubric pattern language (DESIGN 3.4): parse pattern strings into node trees, once.
 
 Grammar (one string is one pattern)::
 
@@ -11,8 +11,8 @@ prefix. A synonym key stands for itself and its synonyms; a lexicon head also fo
 paraphrases (grader.rubric.lexicon). Two adjacent plain words also match their compound
 ("feed forward" ~ "feedforward"), and an answer's two adjacent words match a compound
 pattern word ("over fitting" ~ "overfitting"). A whole match lies in one sentence; it is
-*negated* when a negation word that is not part of the match lies within NEGATION_WINDOW words
-before it or between its words.
+*negated* when a negation word that is not part of the match lies within a few words before
+it or between its words (grader.rubric.matcher).
 """
 
 from __future__ import annotations
@@ -20,19 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import product
-from typing import NamedTuple
-
-from rapidfuzz.distance import DamerauLevenshtein
 
 from grader.rubric import lexicon
-from grader.rubric.text import Token, normalize_pattern_word, normalize_word, stem, tokenize
+from grader.rubric.text import normalize_pattern_word, stem
 
 MAX_GAP = 3
-NEGATION_WINDOW = 3
 MIN_TYPO_LEN = 5
-_MAX_SPANS = 24  # per node and sentence: enough witnesses, no blow-up on long answers
-_CACHE_LIMIT = 50_000
 
 _LEX_RE = re.compile(r"\s*(?:([()|~])|([^\s()|~]+))")
 _WORD_RE = re.compile(r"^[^\W_]+(?:[-'][^\W_]+)*\*?$")
@@ -278,211 +271,3 @@ def compile_pattern(
         raise PatternError("a pattern must be a non-empty string")
     root = _parse(source, synonyms or {}, use_lexicon)
     return Pattern(source, root, _collect_words(root))
-
-
-# ---------------------------------------------------------------- matching
-
-
-class Span(NamedTuple):
-    """Token positions a node matched in one sentence: first, last, all of them, typo used."""
-
-    start: int
-    last: int
-    idx: tuple[int, ...]
-    typo: bool
-    sentence: int
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A pattern's match in one sentence, with the answer's words that matched."""
-
-    pattern: str
-    words: tuple[str, ...]
-    sentence: int
-    typo: bool = False  # a typo-tolerant match was needed
-    negated: bool = False  # the match lies under a negation (it does not count)
-
-
-@dataclass(frozen=True)
-class Doc:
-    """One tokenized answer: every pattern word's spans, sentence starts, and a per-answer memo
-    of node results (patterns share synonym and lexicon nodes)."""
-
-    tokens: tuple[Token, ...]
-    starts: tuple[int, ...]  # index of the first token of each sentence
-    hits: Mapping[Word, list[Span]]
-    memo: dict[int, list[Span]] = field(default_factory=dict)
-
-
-_Found = tuple[tuple[Word, bool], ...]
-
-
-class Matcher:
-    """The word table of a set of patterns (one rubric part): reads answers into Docs.
-
-    Each distinct answer word is looked up once per matcher (cached), so a class's answers,
-    which share most of their vocabulary, cost a dict lookup per word.
-    """
-
-    def __init__(self, patterns: Iterable[Pattern]) -> None:
-        words: set[Word] = set()
-        for p in patterns:
-            words |= p.words
-        self.by_norm: dict[str, list[Word]] = {}
-        self.by_stem: dict[str, list[Word]] = {}
-        for w in words:
-            if not w.prefix:
-                self.by_norm.setdefault(w.text, []).append(w)
-                self.by_stem.setdefault(w.stem, []).append(w)
-        self.prefixes = [w for w in words if w.prefix]
-        self.fuzzy = [w for w in words if not w.prefix and len(w.text) >= MIN_TYPO_LEN]
-        self._cache: dict[str, _Found] = {}
-        self._joined_cache: dict[str, _Found] = {}
-
-    def lookup(self, norm: str, joined: bool = False) -> _Found:
-        """Pattern words one normalized answer word matches, each with 'typo used'.
-
-        Joined words (two answer words read as one compound) match exactly or by prefix only.
-        """
-        cache = self._joined_cache if joined else self._cache
-        found = cache.get(norm)
-        if found is not None:
-            return found
-        stemmed = normalize_word(norm)[1] if joined else stem(norm)
-        exact = {*self.by_norm.get(norm, ()), *self.by_stem.get(stemmed, ())}
-        exact.update(w for w in self.prefixes if norm.startswith(w.text))
-        typo: set[Word] = set()
-        if not joined and len(norm) >= MIN_TYPO_LEN - 1:
-            typo = {w for w in self.fuzzy if w not in exact and _one_typo(norm, stemmed, w)}
-        found = tuple((w, False) for w in exact) + tuple((w, True) for w in typo)
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        cache[norm] = found
-        return found
-
-    def read(self, text: str) -> Doc:
-        """Tokenize an answer once and find every pattern word in it."""
-        tokens = tokenize(text)
-        hits: dict[Word, list[Span]] = {}
-        starts: list[int] = []
-        single_cache, joined_cache = self._cache, self._joined_cache
-        for i, tok in enumerate(tokens):
-            s = tok.sentence
-            if s == len(starts):
-                starts.append(i)
-            single = single_cache.get(tok.norm)
-            if single is None:
-                single = self.lookup(tok.norm)
-            for w, typo in single:
-                hits.setdefault(w, []).append(Span(i, i, (i,), typo, s))
-            if i + 1 < len(tokens) and tokens[i + 1].sentence == s:
-                joined = tok.norm + tokens[i + 1].norm
-                found = joined_cache.get(joined)
-                if found is None:
-                    found = self.lookup(joined, joined=True)
-                for w, _ in found:
-                    if all(w is not x for x, _ in single):
-                        hits.setdefault(w, []).append(Span(i, i + 1, (i, i + 1), False, s))
-        return Doc(tokens, tuple(starts), hits)
-
-
-def _close(a: str, b: str) -> bool:
-    """One edit apart, but not a word and its one-letter extension ("large"/"larger"): those
-    are different words, and a real inflection is the stemmer's business."""
-    return (abs(len(a) - len(b)) <= 1 and not (a.startswith(b) or b.startswith(a))
-            and DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1)
-
-
-def _one_typo(norm: str, stemmed: str, w: Word) -> bool:
-    """One edit (Damerau: a swap is one) between the answer word and a 5+ letter pattern word."""
-    return _close(norm, w.text) or (len(stemmed) >= MIN_TYPO_LEN - 1 and _close(stemmed, w.stem))
-
-
-def _ORDER(w: Word) -> int:  # noqa: N802 - a sort key, named like a constant
-    return w.order
-
-
-def _dedupe(spans: Iterable[Span]) -> list[Span]:
-    """One span per (start, last), preferring one without typos; at most _MAX_SPANS."""
-    best: dict[tuple[int, int], Span] = {}
-    for s in spans:
-        key = (s.start, s.last)
-        if key not in best or (best[key].typo and not s.typo):
-            best[key] = s
-            if len(best) >= _MAX_SPANS:
-                break
-    return list(best.values())
-
-
-def _spans(node: Node, doc: Doc) -> list[Span]:
-    """Every way (bounded) a node matches within one sentence, memoized per answer."""
-    if type(node) is Word:
-        return doc.hits.get(node, [])
-    out = doc.memo.get(id(node))
-    if out is not None:
-        return out
-    if not _possible(node, doc.hits.keys()):
-        return []
-    if type(node) is Alt:
-        out = []
-        hits = doc.hits
-        keys = hits.keys()
-        present = keys & node.words
-        for w in sorted(present, key=_ORDER) if len(present) > 1 else present:
-            out.extend(hits[w])
-        if not keys.isdisjoint(node.others_need):  # most phrase options are absent
-            for opt in node.others:
-                if _possible(opt, keys):
-                    out.extend(_spans(opt, doc))
-        out = _dedupe(out) if len(out) > 1 else out
-    elif type(node) is Seq:
-        hits = doc.hits
-        first = node.items[0]
-        out = hits.get(first, []) if type(first) is Word else _spans(first, doc)
-        for item in node.items[1:]:
-            if not out:
-                break
-            nxt = hits.get(item, []) if type(item) is Word else _spans(item, doc)
-            out = _dedupe(Span(a.start, b.last, a.idx + b.idx, a.typo or b.typo, a.sentence)
-                          for a in out for b in nxt
-                          if a.last < b.start <= a.last + 1 + MAX_GAP and a.sentence == b.sentence)
-    else:
-        out = _any_order([_spans(part, doc) for part in node.parts])
-    doc.memo[id(node)] = out
-    return out
-
-
-def _any_order(lists: list[list[Span]]) -> list[Span]:
-    """Combine one span of each part, same sentence, no shared token, any order."""
-    if not all(lists):
-        return []
-    out = []
-    for combo in product(*lists):
-        if any(s.sentence != combo[0].sentence for s in combo):
-            continue
-        idx = sorted(i for s in combo for i in s.idx)
-        if len(set(idx)) == len(idx):
-            out.append(Span(idx[0], idx[-1], tuple(idx), any(s.typo for s in combo),
-                            combo[0].sentence))
-    return _dedupe(out)
-
-
-def _negated(span: Span, doc: Doc) -> bool:
-    """A negation not part of the match, within NEGATION_WINDOW words before it or inside it."""
-    lo = max(doc.starts[span.sentence], span.start - NEGATION_WINDOW)
-    tokens = doc.tokens
-    return any(tokens[j].negation and j not in span.idx for j in range(lo, span.last + 1))
-
-
-def search(pattern: Pattern, doc: Doc) -> list[Hit]:
-    """The pattern's best match in each sentence (negated matches are kept, marked)."""
-    if type(pattern.root) is not Word and not _possible(pattern.root, doc.hits.keys()):
-        return []
-    best: dict[int, tuple[tuple, Span]] = {}
-    for s in _spans(pattern.root, doc):
-        rank = (_negated(s, doc), s.typo, s.start, s.last, s.idx)
-        if s.sentence not in best or rank < best[s.sentence][0]:
-            best[s.sentence] = (rank, s)
-    return [Hit(pattern.source, tuple(doc.tokens[i].surface for i in s.idx), number,
-                s.typo, rank[0]) for number, (rank, s) in sorted(best.items())]

@@ -19,8 +19,6 @@ _CHAR_MAP = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"
 
 # A token is a run of letters/digits, possibly with inner apostrophes ("doesn't").
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-# Sentence ends: . ! ? followed by whitespace/end, and line breaks (bullet lists).
-_SENTENCE_END_RE = re.compile(r"[.!?]+(?=\s|$)|\n")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "cf", "eg", "ie", "approx", "resp"})
 
 # British -ise verbs that are not -ize words in American spelling (kept as they are).
@@ -45,14 +43,29 @@ NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "neither", "no
 _NEGATION_BREAKERS = frozenset({"only", "just", "merely", "simply"})
 
 
+# Purpose clauses state what they name: "so that the activations do not explode" says the
+# weights are scaled against exploding, it does not deny exploding. A negation is *purposive*
+# when one of these openers starts its clause a few words before it (DESIGN 3.4, negation).
+_PURPOSE_PAIRS = frozenset({("so", "that"), ("such", "that"), ("in", "order"), ("so", "as")})
+# "so" + a subject ("so the weights do not ...", "so it does not ...") is read as a purpose;
+# "so we do not use dropout" (an agent's choice) is not.
+_SO_SUBJECTS = frozenset({"the", "it", "they", "that", "this", "these", "those", "its", "their",
+                          "each", "all", "every", "our", "activations", "gradients", "weights"})
+_CLAUSE_BREAKS = frozenset({"but", "however", "although", "though", "whereas", "while",
+                            "because", "since"})
+PURPOSE_REACH = 6  # words between the opener and the negation
+
+
 class Token(NamedTuple):
-    """One word of an answer: as written, normalized, stemmed, and its sentence number."""
+    """One word of an answer: as written, normalized, stemmed, its sentence number, whether it
+    negates what follows, and whether it is a negation waived inside a purpose clause."""
 
     surface: str
     norm: str
     stem: str
     sentence: int
     negation: bool
+    purpose: bool = False
 
 
 def fold(text: str) -> str:
@@ -112,41 +125,73 @@ def normalize_word(word: str) -> tuple[str, str]:
     return word, _STEMMER.stemWord(word)
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of a folded text (abbreviations do not end one)."""
-    spans, start = [], 0
-    for m in _SENTENCE_END_RE.finditer(text):
-        before = text[start:m.start()].rsplit(None, 1)
-        if m.group() == "." and before and before[-1].rstrip(".").casefold() in _ABBREVIATIONS:
-            continue
-        spans.append((start, m.end()))
-        start = m.end()
-    spans.append((start, len(text)))
-    return spans
+def _abbreviation(tokens: list[Token], first: int) -> bool:
+    """Whether a "." right after `tokens` ends an abbreviation ("e.g.", "etc.") not a sentence."""
+    last = tokens[-1].norm
+    if last in _ABBREVIATIONS:
+        return True
+    before = tokens[-2].norm if len(tokens) - 2 >= first else ""
+    return (before, last) in (("e", "g"), ("i", "e"))
+
+
+# One scan finds words (group 1), a single full stop that may end a sentence (group 2) and the
+# other sentence ends: . ! ? before whitespace or the end, and line breaks (bullet lists).
+_SCAN_RE = re.compile(r"([^\W_]+(?:'[^\W_]+)*)|(\.)(?=\s|$)|[.!?]+(?=\s|$)|\n")
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
     """Split an answer into tokens with sentence numbers; hyphens and punctuation separate words.
 
     Tokens keep the answer's own spelling (``surface``) for feedback; ``norm`` is folded.
-    Sentences without words are not counted; "not only" is not a negation.
+    Sentences without words are not counted; "not only" is not a negation, nor is a negation
+    inside a purpose clause ("so that it does not explode", "in order not to overfit").
 
     >>> [(t.norm, t.stem, t.sentence) for t in tokenize("Over-fitting. It doesn't generalise!")]
     [('over', 'over', 0), ('fitting', 'fit', 0), ('it', 'it', 1), ('not', 'not', 1), \
 ('generalize', 'general', 1)]
+    >>> [t.norm for t in tokenize("so that they do not explode") if t.purpose]
+    ['not']
     """
     clean = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     tokens: list[Token] = []
-    number = 0
-    for lo, hi in _sentence_spans(clean):
-        before = len(tokens)
-        for surface in _TOKEN_RE.findall(clean, lo, hi):
-            norm, stemmed, negation = _word(surface)
-            if norm in _NEGATION_BREAKERS and len(tokens) > before and tokens[-1].negation:
-                tokens[-1] = tokens[-1]._replace(negation=False)
-            tokens.append(Token(surface, norm, stemmed, number, negation))
-        number += len(tokens) > before
+    number = first = 0  # sentence number, index of its first token
+    words = _WORDS
+    for surface, dot in _SCAN_RE.findall(clean):  # findall: the tokenizer's hot loop
+        if not surface:  # a sentence end
+            if len(tokens) > first and not (dot and _abbreviation(tokens, first)):
+                number, first = number + 1, len(tokens)
+            continue
+        norm, stemmed, negation = words.get(surface) or _word(surface)
+        if negation:
+            if _purposive(tokens, first):
+                tokens.append(Token(surface, norm, stemmed, number, False, True))
+                continue
+        elif norm in _NEGATION_BREAKERS and len(tokens) > first and tokens[-1].negation:
+            tokens[-1] = tokens[-1]._replace(negation=False)
+        tokens.append(Token(surface, norm, stemmed, number, negation))
     return tuple(tokens)
+
+
+def _purposive(tokens: list[Token], first: int) -> bool:
+    """Whether a negation about to follow `tokens` opens no denial but a purpose clause.
+
+    >>> [_purposive(list(tokenize(t)), 0) for t in ["so that the weights do", "in order",
+    ...  "it is important to", "it does", "so that it is big but it does"]]
+    [True, True, True, False, False]
+    """
+    if len(tokens) > first and tokens[-1].norm in ("to", "lest"):  # "to not overfit"
+        return True
+    lo = max(first, len(tokens) - PURPOSE_REACH - 2)
+    for k in range(len(tokens) - 1, lo - 1, -1):
+        word = tokens[k].norm
+        if word in _CLAUSE_BREAKS or tokens[k].negation:
+            return False
+        prev = tokens[k - 1].norm if k > first else ""
+        if (prev, word) in _PURPOSE_PAIRS or word == "lest":
+            return True
+        if prev == "so" and word in _SO_SUBJECTS:
+            return True
+    return False
 
 
 _WORDS: dict[str, tuple[str, str, bool]] = {}

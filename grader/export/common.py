@@ -1,0 +1,236 @@
+"""The target-neutral export model: one ExportQuestion per variant of a part, from key + rubric.
+
+Every LMS writer (moodle, qti21, canvas, gift) is a pure function of an :class:`ExportSet`;
+this module decides everything they share once: names and categories (grader.export.naming),
+identifiers, the question style per part kind, numeric values and absolute tolerances, the
+marker's guide of essay questions, and figure files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from grader.answers.parse import expected_value
+from grader.errors import AuthoringError
+from grader.export.naming import category_name, question_name, variant_tag
+from grader.model import Exam, Figure, PartVariant, Variant
+from grader.paper.figures import graph_markdown, graph_svg
+from grader.rubric.loader import PartRubric, Rubric
+
+NUMERIC, BLANKS, ESSAY = "numeric", "blanks", "essay"
+SIGNIFICANT = 12  # digits written for a value or tolerance (answers are exact; floats display)
+
+
+@dataclass(frozen=True)
+class Blank:
+    """One number the LMS grades: its exact value, decimal value, absolute tolerance, points."""
+
+    id: str  # arrow or value id (a1, v1, ...); "answer" for a single number
+    exact: str  # the key's exact string, e.g. "-7/2"
+    value: float
+    tolerance: float  # absolute; 0 = exact
+    points: Fraction
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    """A figure as a file: its name is a hash of its bytes (same figure, same file)."""
+
+    name: str
+    data: bytes
+    media_type: str
+    alt: str
+    text_md: str = ""  # a text version of the figure (the graph's tables), shown under it
+
+
+@dataclass(frozen=True)
+class Guide:
+    """What the marker of an essay sees (never the student): model answer, criteria, solution."""
+
+    model_answer_md: str
+    criteria: tuple[tuple[str, Fraction, str], ...]  # (id, points, what earns them)
+    rule_md: str  # how criteria combine ("the best 2 count", count table), "" if plain sum
+    solution_md: str
+
+
+@dataclass(frozen=True)
+class ExportQuestion:
+    """One pre-computed variant of one part, ready for any LMS writer."""
+
+    ident: str  # stable id: hash of (exam id, part id, variant id); a re-export replaces
+    name: str  # naming.question_name
+    category: str  # naming.category_name
+    exam_id: str
+    part_id: str
+    variant_id: str
+    style: str  # NUMERIC | BLANKS | ESSAY
+    points: Fraction
+    text_md: str  # exercise intro + part text, Markdown with $math$ (no tag line)
+    tag: str  # naming.variant_tag: the visible last line of every question text
+    figures: tuple[FigureFile, ...] = ()
+    blanks: tuple[Blank, ...] = ()
+    guide: Guide | None = None
+
+
+@dataclass(frozen=True)
+class ExportSet:
+    """Every question of an export, grouped per part in paper order."""
+
+    exam_id: str
+    title: str
+    ident: str  # hash of every question's ident: the test / quiz / package id
+    groups: tuple[tuple[str, tuple[ExportQuestion, ...]], ...]  # (category, questions)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def questions(self) -> tuple[ExportQuestion, ...]:
+        return tuple(q for _, qs in self.groups for q in qs)
+
+
+def stable_id(prefix: str, *parts: str, length: int = 16) -> str:
+    """A short identifier that is a hash of ``parts`` (an XML NCName: starts with a letter).
+
+    >>> stable_id("q", "inf5860-2019", "ex3b", "original")
+    'q8f0e1b6a4ed5e5a5'
+    """
+    digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+    return f"{prefix}{digest[:length]}"
+
+
+def format_number(value: float) -> str:
+    """A decimal as an LMS reads it: no exponent for usual sizes, no trailing zeros.
+
+    >>> format_number(23.0), format_number(-3.5), format_number(0.0735), format_number(1e-20)
+    ('23', '-3.5', '0.0735', '1e-20')
+    """
+    text = f"{value:.{SIGNIFICANT}g}"
+    if "e" in text and 1e-6 <= abs(value) < 1e15:
+        text = f"{value:.{SIGNIFICANT}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def tolerance(exact_value: float, rubric: PartRubric) -> float:
+    """The absolute tolerance the LMS applies: 0 when exact, else the larger of rtol*|x| and atol.
+
+    The grader accepts an answer when ANY tolerance holds, which is the larger one.
+    """
+    if rubric.exact or (rubric.rtol is None and rubric.atol is None):
+        return 0.0
+    relative = float(rubric.rtol) * abs(exact_value) if rubric.rtol is not None else 0.0
+    return max(relative, float(rubric.atol) if rubric.atol is not None else 0.0)
+
+
+def _blank(blank_id: str, exact: str, points: Fraction, rubric: PartRubric,
+           where: str) -> tuple[Blank, str | None]:
+    value = expected_value(exact)
+    if value.free_symbols:
+        raise AuthoringError(f"answer {blank_id} = {exact} is not a number", part=where)
+    decimal = float(sympy.N(value, SIGNIFICANT + 5))
+    blank = Blank(blank_id, exact, decimal, tolerance(decimal, rubric), points)
+    warning = None
+    if blank.tolerance == 0 and not value.is_Rational:
+        warning = (f"{where} {blank_id}: exact answer {exact} is irrational but the rubric "
+                   "allows no tolerance; the LMS compares with a rounded decimal")
+    elif blank.tolerance == 0 and len(format_number(decimal).replace("-", "")) > SIGNIFICANT:
+        warning = f"{where} {blank_id}: exact answer {exact} has more digits than the LMS keeps"
+    return blank, warning
+
+
+def _numeric_blanks(part: PartVariant, rubric: PartRubric,
+                    where: str) -> tuple[tuple[Blank, ...], list[str]]:
+    if isinstance(part.answer, Mapping):
+        ids = list(part.answer)
+        per_item = rubric.per_item if rubric.per_item is not None else part.points / len(ids)
+        pairs = [_blank(i, part.answer[i], per_item, rubric, where) for i in ids]
+    else:
+        pairs = [_blank("answer", str(part.answer), part.points, rubric, where)]
+    return tuple(b for b, _ in pairs), [w for _, w in pairs if w]
+
+
+def _guide(part: PartVariant, rubric: PartRubric) -> Guide:
+    criteria = tuple((c.id, c.points, c.feedback or "; ".join(p.source for p in c.any))
+                     for c in rubric.criteria)
+    rules = []
+    if rubric.best:
+        rules.append(f"Only the best {rubric.best} criteria count.")
+    if rubric.count_points:
+        table = ", ".join(f"{n} met: {p} points" for n, p in rubric.count_points.items())
+        rules.append(f"Points by the number of criteria met: {table}.")
+    groups = sorted({c.group for c in rubric.criteria if c.group})
+    if groups:
+        rules.append("Criteria of the same group count once.")
+    answer = rubric.model_answer
+    if not answer and part.answer is not None:
+        answer = str(part.answer) if not isinstance(part.answer, Mapping) else ", ".join(
+            f"{k} = {v}" for k, v in part.answer.items())
+    return Guide(answer, criteria, " ".join(rules), part.solution)
+
+
+def _figure_file(figure: Figure) -> FigureFile | None:
+    if figure.kind != "graph":  # only graphs are drawn today (as on the paper)
+        return None
+    svg = graph_svg(figure.data).encode("utf-8")
+    name = f"fig-{hashlib.sha256(svg).hexdigest()[:16]}.svg"
+    alt = figure.caption or "Computational graph; arrows labelled with their ids"
+    return FigureFile(name, svg, "image/svg+xml", alt, graph_markdown(figure.data))
+
+
+# Part kind -> question style. Expressions and choices have no numeric LMS grading (and
+# choice parts carry no options in the bank yet): they become essays graded by examgrader.
+STYLE_OF_KIND: Mapping[str, str] = {
+    "number": NUMERIC, "arrows": BLANKS, "values": BLANKS,
+    "text": ESSAY, "expression": ESSAY, "choice": ESSAY,
+}
+
+
+def build_question(exam: Exam, variant: Variant, part: PartVariant,
+                   rubric: PartRubric) -> tuple[ExportQuestion, list[str]]:
+    """One ExportQuestion and its warnings (answers the LMS cannot grade exactly)."""
+    style = STYLE_OF_KIND[part.kind]
+    exercise = next(e for e in exam.exercises if any(p.id == part.part_id for p in e.parts))
+    intro = variant.intros.get(exercise.id, exercise.intro).strip()
+    text_md = f"{intro}\n\n{part.text.strip()}" if intro else part.text.strip()
+    where = question_name(exam.id, part.part_id, variant.variant_id)
+    blanks, warnings = ((), []) if style == ESSAY else _numeric_blanks(part, rubric, where)
+    figures = tuple(f for f in map(_figure_file, part.figures) if f is not None)
+    question = ExportQuestion(
+        ident=stable_id("q", exam.id, part.part_id, variant.variant_id),
+        name=where,
+        category=category_name(exam.id, part.part_id),
+        exam_id=exam.id, part_id=part.part_id, variant_id=variant.variant_id,
+        style=style, points=part.points, text_md=text_md,
+        tag=variant_tag(part.part_id, variant.variant_id),
+        figures=figures, blanks=blanks,
+        guide=_guide(part, rubric) if style == ESSAY else None,
+    )
+    return question, warnings
+
+
+def build_export(exam: Exam, variants: Sequence[Variant], rubric: Rubric) -> ExportSet:
+    """Every variant of every part, grouped per part (the LMS draws one per group)."""
+    groups, warnings = [], []
+    for exam_part in exam.parts:
+        questions = []
+        for variant in variants:
+            question, notes = build_question(exam, variant, variant.part(exam_part.id),
+                                             rubric.parts[exam_part.id])
+            questions.append(question)
+            warnings += notes
+        groups.append((category_name(exam.id, exam_part.id), tuple(questions)))
+    idents = [q.ident for _, qs in groups for q in qs]
+    return ExportSet(exam.id, f"{exam.title} ({exam.course}, {exam.date})",
+                     stable_id("t", exam.id, *idents), tuple(groups), tuple(warnings))
+
+
+def points_text(points: Fraction) -> str:
+    """Points as a decimal for XML attributes and fields ("4.5", "1", "0.333333333333")."""
+    return format_number(float(points))
+
+
+Writer = Callable[[ExportSet], Mapping[str, bytes]]

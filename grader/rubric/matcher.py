@@ -1,0 +1,284 @@
+"""Match compiled patterns (grader.rubric.patterns) against tokenized answers.
+
+A Matcher holds the word table of one rubric part; ``Matcher.read`` tokenizes an answer once
+and finds every pattern word in it (a Doc); ``search`` then combines word spans into the
+pattern's best match per sentence, marking matches that lie under a negation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import product
+from typing import NamedTuple
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from grader.rubric.patterns import (
+    MAX_GAP,
+    MIN_TYPO_LEN,
+    Alt,
+    Node,
+    Pattern,
+    Seq,
+    Word,
+    _possible,
+)
+from grader.rubric.text import Token, normalize_word, stem, tokenize
+
+NEGATION_WINDOW = 3
+_MAX_SPANS = 24  # per node and sentence: enough witnesses, no blow-up on long answers
+_CACHE_LIMIT = 50_000
+
+
+class Span(NamedTuple):
+    """Token positions a node matched in one sentence: first, last, all of them, typo used."""
+
+    start: int
+    last: int
+    idx: tuple[int, ...]
+    typo: bool
+    sentence: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A pattern's match in one sentence, with the answer's words that matched."""
+
+    pattern: str
+    words: tuple[str, ...]
+    sentence: int
+    typo: bool = False  # a typo-tolerant match was needed
+    negated: bool = False  # the match lies under a negation (it does not count)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One tokenized answer: every pattern word's spans, sentence starts, and a per-answer memo
+    of node results (patterns share synonym and lexicon nodes)."""
+
+    tokens: tuple[Token, ...]
+    starts: tuple[int, ...]  # index of the first token of each sentence
+    hits: Mapping[Word, list[Span]]
+    negations: tuple[int, ...] = ()  # positions of the tokens that negate what follows
+    memo: dict[int, list[Span]] = field(default_factory=dict)
+
+
+_Found = tuple[tuple[Word, bool], ...]
+
+
+class Matcher:
+    """The word table of a set of patterns (one rubric part): reads answers into Docs.
+
+    Each distinct answer word is looked up once per matcher (cached), so a class's answers,
+    which share most of their vocabulary, cost a dict lookup per word.
+    """
+
+    def __init__(self, patterns: Iterable[Pattern]) -> None:
+        words: set[Word] = set()
+        for p in patterns:
+            words |= p.words
+        self.by_norm: dict[str, list[Word]] = {}
+        self.by_stem: dict[str, list[Word]] = {}
+        for w in words:
+            if not w.prefix:
+                self.by_norm.setdefault(w.text, []).append(w)
+                self.by_stem.setdefault(w.stem, []).append(w)
+        self.prefixes = [w for w in words if w.prefix]
+        self.fuzzy = [w for w in words if not w.prefix and len(w.text) >= MIN_TYPO_LEN]
+        # An answer word can start a compound ("over" + "fitting") only if it is a proper
+        # prefix of a pattern word or stem: the quick test that skips most adjacent pairs.
+        self.heads = frozenset(form[:n] for w in words for form in {w.text, w.stem}
+                               for n in range(1, len(form)))
+        self._cache: dict[str, _Found] = {}
+        self._joined_cache: dict[str, _Found] = {}
+
+    def lookup(self, norm: str, joined: bool = False) -> _Found:
+        """Pattern words one normalized answer word matches, each with 'typo used'.
+
+        Joined words (two answer words read as one compound) match exactly or by prefix only.
+        """
+        cache = self._joined_cache if joined else self._cache
+        found = cache.get(norm)
+        if found is not None:
+            return found
+        stemmed = normalize_word(norm)[1] if joined else stem(norm)
+        exact = {*self.by_norm.get(norm, ()), *self.by_stem.get(stemmed, ())}
+        exact.update(w for w in self.prefixes if norm.startswith(w.text))
+        typo: set[Word] = set()
+        if not joined and len(norm) >= MIN_TYPO_LEN - 1:
+            typo = {w for w in self.fuzzy if w not in exact and _one_typo(norm, stemmed, w)}
+        found = tuple((w, False) for w in exact) + tuple((w, True) for w in typo)
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        cache[norm] = found
+        return found
+
+    def read(self, text: str) -> Doc:
+        """Tokenize an answer once and find every pattern word in it."""
+        tokens = tokenize(text)
+        hits: dict[Word, list[Span]] = {}
+        starts: list[int] = []
+        single_cache, joined_cache, heads = self._cache, self._joined_cache, self.heads
+        last = len(tokens) - 1
+        for i, tok in enumerate(tokens):
+            s, norm = tok.sentence, tok.norm
+            if s == len(starts):
+                starts.append(i)
+            single = single_cache.get(norm)
+            if single is None:
+                single = self.lookup(norm)
+            for w, typo in single:
+                hits.setdefault(w, []).append(Span(i, i, (i,), typo, s))
+            if i < last and norm in heads and tokens[i + 1].sentence == s:
+                joined = norm + tokens[i + 1].norm
+                found = joined_cache.get(joined)
+                if found is None:
+                    found = self.lookup(joined, joined=True)
+                for w, _ in found:
+                    if all(w is not x for x, _ in single):
+                        hits.setdefault(w, []).append(Span(i, i + 1, (i, i + 1), False, s))
+        negations = tuple(i for i, tok in enumerate(tokens) if tok.negation)
+        return Doc(tokens, tuple(starts), hits, negations)
+
+
+def _close(a: str, b: str) -> bool:
+    """One edit apart, but not a word and its one-letter extension ("large"/"larger"): those
+    are different words, and a real inflection is the stemmer's business."""
+    return (abs(len(a) - len(b)) <= 1 and not (a.startswith(b) or b.startswith(a))
+            and DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1)
+
+
+def _one_typo(norm: str, stemmed: str, w: Word) -> bool:
+    """One edit (Damerau: a swap is one) between the answer word and a 5+ letter pattern word."""
+    return _close(norm, w.text) or (len(stemmed) >= MIN_TYPO_LEN - 1 and _close(stemmed, w.stem))
+
+
+def _ORDER(w: Word) -> int:  # noqa: N802 - a sort key, named like a constant
+    return w.order
+
+
+def _dedupe(spans: Iterable[Span]) -> list[Span]:
+    """One span per (start, last), preferring one without typos; at most _MAX_SPANS."""
+    best: dict[tuple[int, int], Span] = {}
+    for s in spans:
+        key = (s.start, s.last)
+        if key not in best or (best[key].typo and not s.typo):
+            best[key] = s
+            if len(best) >= _MAX_SPANS:
+                break
+    return list(best.values())
+
+
+def _spans(node: Node, doc: Doc) -> list[Span]:
+    """Every way (bounded) a node matches within one sentence, memoized per answer."""
+    if type(node) is Word:
+        return doc.hits.get(node, [])
+    out = doc.memo.get(id(node))
+    if out is not None:
+        return out
+    if not _possible(node, doc.hits.keys()):
+        return []
+    if type(node) is Alt:
+        out = []
+        hits = doc.hits
+        keys = hits.keys()
+        present = keys & node.words
+        for w in sorted(present, key=_ORDER) if len(present) > 1 else present:
+            out.extend(hits[w])
+        if not keys.isdisjoint(node.others_need):  # most phrase options are absent
+            for opt in node.others:
+                if _possible(opt, keys):
+                    out.extend(_spans(opt, doc))
+        out = _dedupe(out) if len(out) > 1 else out
+    elif type(node) is Seq:
+        hits = doc.hits
+        first = node.items[0]
+        out = hits.get(first, []) if type(first) is Word else _spans(first, doc)
+        for item in node.items[1:]:
+            if not out:
+                break
+            nxt = hits.get(item, []) if type(item) is Word else _spans(item, doc)
+            out = _dedupe(Span(a.start, b.last, a.idx + b.idx, a.typo or b.typo, a.sentence)
+                          for a in out for b in nxt
+                          if a.last < b.start <= a.last + 1 + MAX_GAP and a.sentence == b.sentence)
+    else:
+        out = _any_order([_spans(part, doc) for part in node.parts])
+    doc.memo[id(node)] = out
+    return out
+
+
+def _any_order(lists: list[list[Span]]) -> list[Span]:
+    """Combine one span of each part, same sentence, no shared token, any order.
+
+    Spans are grouped by sentence first: the product runs only inside a sentence both parts
+    occur in (the whole product over a long answer was the matcher's hot spot).
+    """
+    if not all(lists):
+        return []
+    groups: list[dict[int, list[Span]]] = []
+    for spans in lists:
+        by_sentence: dict[int, list[Span]] = {}
+        for span in spans:
+            by_sentence.setdefault(span.sentence, []).append(span)
+        groups.append(by_sentence)
+    common = set(groups[0]).intersection(*groups[1:])
+    out = []
+    if len(groups) == 2:  # the common case ("a ~ b"), without product() and sorted()
+        for sentence in sorted(common):
+            out.extend(_pairs(groups[0][sentence], groups[1][sentence], sentence))
+        return _dedupe(out)
+    for sentence in sorted(common):
+        found = 0
+        for combo in product(*(g[sentence] for g in groups)):
+            idx = sorted(i for s in combo for i in s.idx)
+            if len(set(idx)) == len(idx):
+                out.append(Span(idx[0], idx[-1], tuple(idx), any(s.typo for s in combo),
+                                sentence))
+                found += 1
+                if found >= 2 * _MAX_SPANS:  # enough witnesses in this sentence
+                    break
+    return _dedupe(out)
+
+
+def _pairs(left: list[Span], right: list[Span], sentence: int) -> list[Span]:
+    """Spans of two parts in one sentence combined when they share no token (bounded)."""
+    out = []
+    for a in left:
+        a_idx = a.idx
+        for b in right:
+            b_idx = b.idx
+            if len(a_idx) == 1 and len(b_idx) == 1:  # two single words: most pairs
+                i, j = a_idx[0], b_idx[0]
+                if i == j:
+                    continue
+                idx = (i, j) if i < j else (j, i)
+            else:
+                if not set(a_idx).isdisjoint(b_idx):
+                    continue
+                idx = tuple(sorted(a_idx + b_idx))
+            out.append(Span(idx[0], idx[-1], idx, a.typo or b.typo, sentence))
+            if len(out) >= 2 * _MAX_SPANS:  # _dedupe keeps _MAX_SPANS distinct ones
+                return out
+    return out
+
+
+def _negated(span: Span, doc: Doc) -> bool:
+    """A negation not part of the match, within NEGATION_WINDOW words before it or inside it."""
+    if not doc.negations:  # most answers deny nothing
+        return False
+    lo = max(doc.starts[span.sentence], span.start - NEGATION_WINDOW)
+    return any(lo <= j <= span.last and j not in span.idx for j in doc.negations)
+
+
+def search(pattern: Pattern, doc: Doc) -> list[Hit]:
+    """The pattern's best match in each sentence (negated matches are kept, marked)."""
+    if type(pattern.root) is not Word and not _possible(pattern.root, doc.hits.keys()):
+        return []
+    best: dict[int, tuple[tuple, Span]] = {}
+    for s in _spans(pattern.root, doc):
+        rank = (_negated(s, doc), s.typo, s.start, s.last, s.idx)
+        if s.sentence not in best or rank < best[s.sentence][0]:
+            best[s.sentence] = (rank, s)
+    return [Hit(pattern.source, tuple(doc.tokens[i].surface for i in s.idx), number,
+                s.typo, rank[0]) for number, (rank, s) in sorted(best.items())]
