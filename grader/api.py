@@ -5,20 +5,27 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from grader import bank, checks, family_solve, keyfile, stress, variants
+from grader import cache as result_cache
 from grader import roster as _roster
+from grader.atomic import write_text_atomic
+from grader.batch import BatchSetup, run_batch
 from grader.errors import InputError
-from grader.grading import GradingContext, StudentResult, grade_stream
+from grader.grading import GradingContext, StudentResult
 from grader.ingest.lms import lms_context
 from grader.ingest.submissions import IngestProblem, read_submissions
 from grader.model import Exam, Family, Variant
 from grader.report import grades
-from grader.report.outputs import write_outputs
+from grader.report.compare import CHANGES_HEADER, Change, compare_details
+from grader.report.outputs import csv_text
+from grader.report.overrides import load_overrides
+from grader.report.report import report_html
 from grader.rubric.loader import Rubric, load_rubric
 from grader.solver import cnn, graph, report
 from grader.variant_ids import normalize_variant_id
@@ -84,7 +91,8 @@ class PaperSet:
 
 def make_papers(exam: str, out_dir: Path, variant_ids: Sequence[str] = DEFAULT_VARIANTS,
                 rubric: Path | None = None, *, count: int | None = None,
-                seed: int | None = None, roster: Path | None = None) -> PaperSet:
+                seed: int | None = None, roster: Path | None = None,
+                formats: Sequence[str] | None = None) -> PaperSet:
     """Student papers, answer keys and key.json for the given variants, or for random ones.
 
     Args:
@@ -96,15 +104,19 @@ def make_papers(exam: str, out_dir: Path, variant_ids: Sequence[str] = DEFAULT_V
         seed: what random ids are drawn from (default :data:`DEFAULT_SEED`).
         roster: a roster CSV; each student gets a variant (a different one while there are
             enough), a paper under ``students/``, a row in roster-assignment.csv and key.json.
+        formats: any of md, html, tex, pdf (default :data:`grader.paper.DEFAULT_FORMATS`);
+            pdf also writes the LaTeX source and, with a roster, students.pdf for printing.
 
     Raises:
-        InputError: a bad roster or variant id. AuthoringError: a bad exam or family.
+        InputError: a bad roster, variant id or format. AuthoringError: a bad exam or family,
+        or TeX failed. ToolMissing: pdf asked for and TeX not installed (checked first).
     """
+    formats = _paper_formats(formats)
     ctx = load_context(exam, rubric)
     if count is None and roster is None:
         built = [variants.build_variant(ctx.exam, v, ctx.families) for v in variant_ids]
         unused = ("--seed only matters with --variants or --roster",) if seed is not None else ()
-        return PaperSet(_write_variants(ctx, out_dir, built, {}, None),
+        return PaperSet(_write_variants(ctx, out_dir, built, {}, None, formats),
                         tuple(v.variant_id for v in built), warnings=unused)
     seed = DEFAULT_SEED if seed is None else seed
     students = _roster.read_roster(roster) if roster is not None else ()
@@ -115,19 +127,31 @@ def make_papers(exam: str, out_dir: Path, variant_ids: Sequence[str] = DEFAULT_V
     if students:
         done = _roster.assign(students, [v.variant_id for v in built])
         warnings += done.warnings
-        written = _write_roster_papers(ctx.exam, out_dir, built, done)
+        written = _write_roster_papers(ctx.exam, out_dir, built, done, formats)
         assignment = done.mapping()
-    written = [*_write_variants(ctx, out_dir, built, assignment, seed), *written]
+    written = [*_write_variants(ctx, out_dir, built, assignment, seed, formats), *written]
     return PaperSet(tuple(written), tuple(v.variant_id for v in built), assignment, seed,
                     tuple(warnings))
 
 
+def _paper_formats(formats: Sequence[str] | None) -> tuple[str, ...]:
+    """Validated formats (default: md and html); with pdf, fail now if TeX is missing."""
+    from grader.paper import DEFAULT_FORMATS, parse_formats
+    from grader.paper.pdf import require_pdflatex
+
+    chosen = parse_formats(",".join(formats)) if formats else DEFAULT_FORMATS
+    if "pdf" in chosen:
+        require_pdflatex()
+    return chosen
+
+
 def _write_variants(ctx: ExamContext, out_dir: Path, built: Sequence[Variant],
-                    assignment: Mapping[str, str], seed: int | None) -> tuple[Path, ...]:
-    """Per variant: paper-<id>.md|html and key-<id>.md|html; then key.json for them all."""
+                    assignment: Mapping[str, str], seed: int | None,
+                    formats: Sequence[str]) -> tuple[Path, ...]:
+    """Per variant: paper-<id>.<fmt> and key-<id>.<fmt>; then key.json for them all."""
     from grader.paper import write_papers
 
-    written = write_papers(out_dir, ctx.exam, built)
+    written = write_papers(out_dir, ctx.exam, built, formats)
     key = keyfile.write_key(out_dir / "key.json", ctx.exam, built,
                             keyfile.bank_fingerprint(ctx.exam_path, ctx.families),
                             roster=assignment, seed=seed)
@@ -150,15 +174,16 @@ def _paper_stems(students: Sequence[_roster.Student]) -> list[str]:
 
 
 def _write_roster_papers(exam: Exam, out_dir: Path, built: Sequence[Variant],
-                         done: _roster.Assignment) -> list[Path]:
-    """Each student's paper (students/<stem>.md|html) and roster-assignment.csv."""
+                         done: _roster.Assignment, formats: Sequence[str]) -> list[Path]:
+    """Each student's paper (students/<stem>.<fmt>) and roster-assignment.csv."""
     from grader.atomic import write_text_atomic
     from grader.paper import write_student_papers
     from grader.paper.write import STUDENT_DIR
 
     stems = _paper_stems([s for s, _ in done.rows])
     rows = [(stem, s.student, v) for stem, (s, v) in zip(stems, done.rows, strict=True)]
-    written = write_student_papers(out_dir, exam, {v.variant_id: v for v in built}, rows)
+    written = write_student_papers(out_dir, exam, {v.variant_id: v for v in built}, rows,
+                                   formats)
     text = _roster.assignment_csv(done, [f"{STUDENT_DIR}/{stem}" for stem in stems])
     return [*written, write_text_atomic(out_dir / ASSIGNMENT_FILE, text)]
 
@@ -167,9 +192,11 @@ def _write_roster_papers(exam: Exam, out_dir: Path, built: Sequence[Variant],
 class GradeSummary:
     students: int
     problems: tuple[IngestProblem, ...]
-    results: tuple[StudentResult, ...]
+    results: tuple[StudentResult, ...]  # empty: batches stream (read details.jsonl instead)
     files: tuple[Path, ...]
     warnings: tuple[str, ...] = field(default=())
+    changes: tuple[Change, ...] = ()  # with `compare`: part scores that changed
+    cached: int = 0  # submissions whose grading was reused from OUT/.partial/
 
     @property
     def errors(self) -> int:
@@ -193,21 +220,81 @@ def _key_lookup(ctx: ExamContext, key: Path) -> tuple[Callable[[str], Variant], 
     return lookup, [f"{key}: {warning}"] if warning else []
 
 
+@cache
+def grading_context(exam: str, rubric: Path | None = None, key: Path | None = None,
+                    ) -> GradingContext:
+    """The context grading needs (cached: a worker process builds it once)."""
+    ctx = load_context(exam, rubric)
+    lookup = _key_lookup(ctx, key)[0] if key else variant_lookup(ctx)
+    return GradingContext(ctx.exam, ctx.rubric, lookup)
+
+
+def _grading_fingerprint(ctx: ExamContext, key: Path | None) -> str:
+    """What every cached score depends on besides the answers: code, rubric, key or bank."""
+    rubric_bytes = Path(ctx.rubric.source).read_bytes() if ctx.rubric.source else b""
+    frozen = key.read_bytes() if key else keyfile.bank_fingerprint(ctx.exam_path, ctx.families)
+    return result_cache.fingerprint(result_cache.code_fingerprint(), rubric_bytes, frozen,
+                                    ctx.exam.id)
+
+
 def grade(exam: str, inputs: Sequence[Path], out_dir: Path, *, key: Path | None = None,
-          rubric: Path | None = None, scale: str | None = None) -> GradeSummary:
-    """Grade submission files and folders; write every output into out_dir."""
+          rubric: Path | None = None, scale: str | None = None, overrides: Path | None = None,
+          compare: Path | None = None, jobs: int = 1, use_cache: bool = True,
+          progress: bool = False) -> GradeSummary:
+    """Grade submission files and folders; write every output into out_dir.
+
+    Args:
+        exam: bank id or exam.yaml path.
+        inputs: submission files and folders (YAML/JSON/CSV, LMS response reports).
+        out_dir: the output folder (DESIGN 3.6 files, report.html, changes.csv).
+        key: a frozen key.json (default: regenerate each variant from its id).
+        rubric: the rubric (default: the bank's).
+        scale: grade letters, e.g. "A=89,B=77,C=65,D=53,E=41" (percent needed).
+        overrides: overrides.yaml, applied to every regrade (docs/grading.md).
+        compare: a previous results folder; what changed goes to changes.csv.
+        jobs: worker processes; results are identical for every value.
+        use_cache: reuse OUT/.partial/ results of unchanged submissions (resume).
+        progress: a progress bar on stderr (shown only on a terminal).
+
+    Raises:
+        InputError: a bad scale, key, overrides file or compare folder.
+    """
     ctx = load_context(exam, rubric)
     grade_scale = grades.parse_scale(scale) if scale else grades.DEFAULT_SCALE
     lookup, warnings = _key_lookup(ctx, key) if key else (variant_lookup(ctx), [])
-    grading = GradingContext(ctx.exam, ctx.rubric, lookup)
-    results: list[StudentResult] = []
-    problems: list[IngestProblem] = []
+    table = load_overrides(overrides, ctx.exam) if overrides else None
+    previous = _keep_previous(compare, out_dir) if compare else None
+    setup = BatchSetup(out_dir, functools.partial(grading_context, exam, rubric, key),
+                       _grading_fingerprint(ctx, key), grade_scale,
+                       table.table if table else {}, use_cache)
     lms = lms_context(ctx.exam, lookup)  # Moodle/Canvas response reports need the exam
-    for item in grade_stream(read_submissions(inputs, lms), grading):
-        (problems if isinstance(item, IngestProblem) else results).append(item)
-    files = write_outputs(out_dir, ctx.exam, results, problems, grade_scale, lookup)
-    return GradeSummary(len(results), tuple(problems), tuple(results), tuple(files),
-                        tuple(warnings))
+    done = run_batch(read_submissions(inputs, lms), setup, jobs=jobs, progress=progress,
+                     watch=frozenset(o.student for o in table.entries) if table else frozenset())
+    if table:
+        table.check_students(done.graded_parts)
+    files = [*done.files, write_text_atomic(out_dir / "report.html", report_html(
+        ctx.exam, done.summary, grade_scale, errors=sum(p.fatal for p in done.problems),
+        warnings=sum(not p.fatal for p in done.problems)))]
+    changes: tuple[Change, ...] = ()
+    if previous is not None:
+        changes = tuple(compare_details(previous, out_dir / "details.jsonl"))
+        files.append(write_text_atomic(out_dir / "changes.csv", csv_text(
+            CHANGES_HEADER, [c.row() for c in changes])))
+    return GradeSummary(done.students, tuple(done.problems), (), tuple(files), tuple(warnings),
+                        changes, done.cached)
+
+
+def _keep_previous(compare: Path, out_dir: Path) -> Path:
+    """The previous details.jsonl, copied aside when it is about to be overwritten."""
+    previous = compare / "details.jsonl"
+    if not previous.is_file():
+        raise InputError("no details.jsonl in the folder to compare with", file=str(compare))
+    if compare.resolve() != out_dir.resolve():
+        return previous
+    kept = out_dir / result_cache.CACHE_DIR / "previous-details.jsonl"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(previous, kept)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -343,3 +430,65 @@ def _part_maxima(details: Path) -> dict[str, str]:
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read part points: {exc}", file=str(details)) from None
     return maxima
+
+
+@dataclass(frozen=True)
+class QuestionExport:
+    """What `grader export` wrote: the file, the format, the variants and any warnings."""
+
+    file: Path
+    target: str
+    variant_ids: tuple[str, ...]
+    questions: int
+    warnings: tuple[str, ...] = ()
+
+
+def _export_variants(ctx: ExamContext, count: int | None, seed: int | None,
+                     key: Path | None) -> tuple[list[Variant], list[str]]:
+    """The variants to export: a frozen key's (in its order), N random ones, or the original."""
+    if key is not None:
+        if count is not None or seed is not None:
+            raise InputError("--key exports the key's variants; leave out --variants and --seed")
+        meta, frozen = keyfile.read_key(key)
+        if meta.exam_id != ctx.exam.id:
+            raise InputError(f"key is for exam '{meta.exam_id}', not '{ctx.exam.id}'",
+                             file=str(key))
+        warning = keyfile.fingerprint_warning(
+            meta, keyfile.bank_fingerprint(ctx.exam_path, ctx.families))
+        return [frozen[v] for v in meta.variant_ids], [f"{key}: {warning}"] if warning else []
+    if count is None:
+        unused = ["--seed only matters with --variants"] if seed is not None else []
+        return [variants.build_variant(ctx.exam, "original", ctx.families)], unused
+    build = functools.partial(variants.build_variant, ctx.exam, families=ctx.families)
+    pool = _roster.distinct_variants(build, DEFAULT_SEED if seed is None else seed, count)
+    return list(pool.variants), list(pool.warnings)
+
+
+def export(exam: str, target: str, out: Path, *, count: int | None = None,
+           seed: int | None = None, key: Path | None = None,
+           rubric: Path | None = None) -> QuestionExport:
+    """Export every part's pre-computed variants to an LMS format (the LMS draws one each).
+
+    Args:
+        exam: bank id or exam.yaml path.
+        target: moodle, qti21, canvas or gift (grader.export.package.TARGETS).
+        out: the file to write (a .zip for qti21 and canvas).
+        count: this many random variants, ids drawn from ``seed`` as `grader paper` does.
+        seed: what random ids are drawn from (default :data:`DEFAULT_SEED`).
+        key: a key.json from `grader paper`: export exactly its frozen variants.
+        rubric: the rubric (default: the bank's); it gives tolerances and essay guides.
+
+    Raises:
+        InputError: an unknown target, a bad key, or --key with --variants.
+    """
+    from grader.export.common import build_export
+    from grader.export.package import TARGETS, export_bytes, write_package
+
+    if target not in TARGETS:
+        raise InputError(f"unknown export target {target!r} (known: {', '.join(TARGETS)})")
+    ctx = load_context(exam, rubric)
+    chosen, warnings = _export_variants(ctx, count, seed, key)
+    questions = build_export(ctx.exam, chosen, ctx.rubric)
+    path = write_package(out, export_bytes(questions, target))
+    return QuestionExport(path, target, tuple(v.variant_id for v in chosen),
+                          len(questions.questions), (*warnings, *questions.warnings))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import fields, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -52,10 +52,18 @@ def fingerprint(*parts: str | bytes) -> str:
 
 
 def submission_key(sub: Submission, context: str) -> str:
-    """The cache key of one submission graded under `context` (a fingerprint)."""
-    content = json.dumps([sub.student, sub.variant, sub.exam, sub.course, sub.answers],
-                         sort_keys=True, ensure_ascii=False)
-    return fingerprint(context, content)
+    """The cache key of one submission graded under `context` (a fingerprint).
+
+    Every field but `source` counts (a moved CSV row or renamed file is still a hit; the
+    cached outcome then gets the new source, see :func:`with_source`).
+    """
+    content = {f.name: getattr(sub, f.name) for f in fields(sub) if f.name != "source"}
+    return fingerprint(context, json.dumps(content, sort_keys=True, ensure_ascii=False))
+
+
+def with_source(outcome: Outcome, source: str) -> Outcome:
+    """A cached outcome with the submission's current source (file and row)."""
+    return [replace(item, source=source) for item in outcome]
 
 
 def _frac(value: Fraction) -> str:
@@ -122,14 +130,12 @@ class ResultCache:
     def __init__(self, folder: Path, enabled: bool = True) -> None:
         self.folder = folder
         self.enabled = enabled
-        self.used: set[str] = set()
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+        return self.folder / f"{key}.json"
 
     def get(self, key: str) -> Outcome | None:
         """The cached outcome for `key`, or None."""
-        self.used.add(key)
         if not self.enabled:
             return None
         try:
@@ -140,20 +146,23 @@ class ResultCache:
     def put(self, key: str, outcome: Sequence[StudentResult | IngestProblem]) -> None:
         """Store an outcome (best effort: a cache that cannot be written only costs time)."""
         path = self._path(key)
+        tmp = path.with_name(f".{key}.{os.getpid()}.tmp")  # one writer per process and key
+        text = outcome_json(outcome)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(outcome_json(outcome))
+            try:
+                tmp.write_text(text, encoding="utf-8")
+            except FileNotFoundError:  # the first entry: make the folder
+                self.folder.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, path)
         except OSError:
-            pass
+            tmp.unlink(missing_ok=True)
 
     def prune(self, keep: Iterable[str]) -> int:
         """Remove entries whose key is not in `keep` (stale rubric, key or code); their count."""
         wanted = set(keep)
         removed = 0
-        for path in self.folder.glob("??/*.json"):
+        for path in self.folder.glob("*.json"):
             if path.stem not in wanted:
                 path.unlink(missing_ok=True)
                 removed += 1

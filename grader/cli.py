@@ -14,6 +14,7 @@ from grader.errors import GraderError
 from grader.report.grades import format_points
 
 EXIT_PROBLEMS = 3  # the batch was graded, but some inputs went to errors.csv
+MAX_LINES = 30  # problems or changes printed; the rest are in the CSV files
 
 PathArg = click.Path(path_type=Path)
 ExistingPath = click.Path(path_type=Path, exists=True)
@@ -76,16 +77,19 @@ def list_command() -> None:
               help="Roster CSV (column 'student', optional 'name', 'course'): one paper per "
                    "student, each with its own variant while there are enough.")
 @click.option("--rubric", type=ExistingPath, help="Rubric YAML (default: the bank's).")
+@click.option("--format", "formats", metavar="LIST",
+              help="Comma-separated md, html, tex, pdf, or all (default md,html). pdf needs "
+                   "TeX (pdflatex), also writes the .tex, and with --roster students.pdf.")
 @user_errors
 def paper(exam: str, out_dir: Path, count: int | None, seed: int | None, roster: Path | None,
-          rubric: Path | None) -> None:
+          rubric: Path | None, formats: str | None) -> None:
     """Write student papers, answer keys and key.json for EXAM (bank id or exam.yaml).
 
     Without --variants or --roster: the original exam. With --roster, each student's paper is
     in students/ and who got which variant is in roster-assignment.csv and key.json.
     """
     result = api.make_papers(exam, out_dir, rubric=rubric, count=count, seed=seed,
-                             roster=roster)
+                             roster=roster, formats=formats.split(",") if formats else None)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if len(result.files) <= 12:
@@ -110,20 +114,46 @@ def paper(exam: str, out_dir: Path, count: int | None, seed: int | None, roster:
 @click.option("--key", type=ExistingPath, help="Frozen key.json from `grader paper`.")
 @click.option("--rubric", type=ExistingPath, help="Rubric YAML (default: the bank's).")
 @click.option("--scale", help="Grade letters, e.g. A=89,B=77,C=65,D=53,E=41 (percent needed).")
+@click.option("--overrides", type=ExistingPath,
+              help="overrides.yaml: the teacher's scores (student, part, points, reason), "
+                   "applied on every regrade.")
+@click.option("--compare", type=ExistingPath,
+              help="A previous results folder: print and write changes.csv (what changed, "
+                   "for whom, why).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (results are identical for any number).")
+@click.option("--fresh", is_flag=True,
+              help="Regrade everything (ignore the results cached in OUT/.partial/).")
 @user_errors
 def grade(exam: str, submissions: tuple[Path, ...], out_dir: Path, key: Path | None,
-          rubric: Path | None, scale: str | None) -> None:
-    """Grade SUBMISSIONS (files or folders of YAML/JSON/CSV) for EXAM into an output folder."""
-    summary = api.grade(exam, submissions, out_dir, key=key, rubric=rubric, scale=scale)
+          rubric: Path | None, scale: str | None, overrides: Path | None,
+          compare: Path | None, jobs: int, fresh: bool) -> None:
+    """Grade SUBMISSIONS (files or folders of YAML/JSON/CSV) for EXAM into an output folder.
+
+    An interrupted or repeated run reuses the results of unchanged submissions (OUT/.partial/).
+    Exit code 3: graded, but some inputs are in errors.csv.
+    """
+    summary = api.grade(exam, submissions, out_dir, key=key, rubric=rubric, scale=scale,
+                        overrides=overrides, compare=compare, jobs=jobs, use_cache=not fresh,
+                        progress=True)
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
-    for problem in summary.problems:
+    for problem in summary.problems[:MAX_LINES]:
         who = ", ".join(x for x in (problem.student and f"student {problem.student}",
                                     problem.part and f"part {problem.part}") if x)
         level = "error" if problem.fatal else "warning"
         click.echo(f"{level}: {problem.source}{', ' + who if who else ''}: {problem.problem}",
                    err=True)
-    click.echo(f"graded {summary.students} students into {out_dir}; "
+    if len(summary.problems) > MAX_LINES:
+        click.echo(f"... and {len(summary.problems) - MAX_LINES} more in errors.csv", err=True)
+    if compare is not None:
+        for change in summary.changes[:MAX_LINES]:
+            click.echo(f"changed: {change.line()}")
+        more = len(summary.changes) - MAX_LINES
+        click.echo(f"{len(summary.changes)} part scores changed since {compare}"
+                   + (f" ({more} more not shown)" if more > 0 else "") + "; see changes.csv")
+    reused = f", {summary.cached} reused from the cache" if summary.cached else ""
+    click.echo(f"graded {summary.students} students into {out_dir}{reused}; "
                f"{summary.errors} inputs not graded, "
                f"{len(summary.problems) - summary.errors} warnings (see errors.csv)")
     if summary.problems:
@@ -190,6 +220,61 @@ def check(exam: str, rubric: Path | None, seeds: int) -> None:
     variants_checked = f" in {report.stress.built + 1} variants" if report.stress else ""
     click.echo(f"ok: {report.exam.id} and its rubric are consistent; every model answer "
                f"scores full marks{variants_checked}")
+
+
+@cli.command("export-grades")
+@click.argument("results", type=ExistingPath)
+@click.option("--to", "target", type=click.Choice(["canvas", "moodle", "csv"]), required=True,
+              help="Gradebook format: Canvas or Moodle grade import, or a plain CSV.")
+@click.option("-o", "--out", "out_file", type=PathArg, required=True, help="File to write.")
+@click.option("--map", "--roster", "mapping", type=ExistingPath,
+              help="CSV: column 'student' (our id) and the LMS ids (email, idnumber, username, "
+                   "canvas_id, sis_user_id, sis_login_id; name, section). See docs/lms-grades.md.")
+@click.option("--assignment", help="Gradebook column (default 'Exam'); Canvas: 'Name (12345)' "
+                                   "updates assignment 12345.")
+@click.option("--id-field", type=click.Choice(["email", "idnumber", "username"]),
+              help="Moodle identifier column (default: email with --map, else idnumber).")
+@click.option("--parts", is_flag=True, help="Also one grade column per part.")
+@user_errors
+def export_grades(results: Path, target: str, out_file: Path, mapping: Path | None,
+                  assignment: str | None, id_field: str | None, parts: bool) -> None:
+    """Write a gradebook import file from RESULTS (the folder `grader grade` wrote)."""
+    done = api.export_grades(results, target, out_file, mapping=mapping,
+                             assignment=assignment, id_field=id_field, parts=parts)
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"wrote {done.file} ({target}, {done.students} students)")
+    if done.warnings:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@cli.command("export")
+@click.argument("exam")
+@click.option("--to", "target", type=click.Choice(["moodle", "qti21", "canvas", "gift"]),
+              required=True, help="LMS format: Moodle XML, QTI 2.1 zip (Inspera, OpenOLAT), "
+                                  "Canvas QTI 1.2 zip, or GIFT.")
+@click.option("-o", "--out", "out_file", type=PathArg, required=True, help="File to write.")
+@click.option("--variants", "count", type=click.IntRange(min=1),
+              help="Export N random variants per part (ids drawn from --seed, as `grader "
+                   "paper --variants`); default: the original only.")
+@click.option("--seed", type=int, help=f"Seed for the random variant ids (default "
+                                       f"{api.DEFAULT_SEED}).")
+@click.option("--key", type=ExistingPath,
+              help="key.json from `grader paper`: export exactly its frozen variants.")
+@click.option("--rubric", type=ExistingPath, help="Rubric YAML (default: the bank's).")
+@user_errors
+def export(exam: str, target: str, out_file: Path, count: int | None, seed: int | None,
+           key: Path | None, rubric: Path | None) -> None:
+    """Export EXAM's questions, pre-computed variants per part, for an LMS to draw from.
+
+    See docs/lms-export.md for how each format carries numbers, blanks and essays.
+    """
+    done = api.export(exam, target, out_file, count=count, seed=seed, key=key, rubric=rubric)
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    ids = done.variant_ids
+    shown = ", ".join(ids[:10]) + (f", ... ({len(ids)} in all)" if len(ids) > 10 else "")
+    click.echo(f"wrote {done.file} ({target}: {done.questions} questions; variants {shown})")
 
 
 def main() -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import cached_property
 
 from grader.errors import GraderError
 from grader.ingest.submissions import IngestProblem
@@ -37,13 +38,16 @@ class StudentResult:
         """The override applied to `part`, or None."""
         return next((o for o in self.overrides if o.part == part), None)
 
-    @property
+    @cached_property  # read by every output row; Fraction sums are not free
     def total(self) -> Fraction:
         return sum((s.score for s in self.scores), Fraction(0))
 
-    @property
+    @cached_property
     def max(self) -> Fraction:
         return sum((s.max for s in self.scores), Fraction(0))
+
+
+MEMO_SIZE = 20_000  # non-text scores remembered per process (a few MB at most)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,29 @@ class GradingContext:
     exam: Exam
     rubric: Rubric
     variant: VariantLookup
+    # (part, variant, answer) -> score: students of one class give the same few numbers and
+    # arrow sets; a score depends only on these (and the rubric, fixed for the context).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def score(self, part_id: str, variant: Variant, raw, student: str) -> PartScore:
+        """Score one answer, reusing the score of an identical earlier (non-text) answer.
+
+        Free-text answers are almost never repeated word for word: they are not remembered,
+        which keeps the memo small (numbers, expressions, arrow sets, choices).
+        """
+        part_rubric = self.rubric.parts[part_id]
+        if part_rubric.kind == "text":
+            return score_part(self.rubric, part_rubric, variant.part(part_id), raw,
+                              student=student)
+        key = (part_id, variant.variant_id,
+               tuple(sorted(raw.items())) if isinstance(raw, Mapping) else raw)
+        cached = self.memo.get(key)
+        if cached is None:
+            cached = score_part(self.rubric, part_rubric, variant.part(part_id), raw, student="")
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            self.memo[key] = cached
+        return replace(cached, student=student)
 
 
 def apply_overrides(result: StudentResult,
@@ -104,11 +131,8 @@ def grade_submission(sub: Submission, ctx: GradingContext,
         yield IngestProblem(sub.source, f"unknown part id '{part_id}' (not graded; known parts: "
                             f"{', '.join(sorted(known))})", student=sub.student, part=part_id,
                             fatal=False)
-    scores = tuple(
-        score_part(ctx.rubric, ctx.rubric.parts[part.id], seen.get(part.id, variant).part(part.id),
-                   sub.answers.get(part.id), student=sub.student)
-        for part in parts_for(ctx.exam, sub.course)
-    )
+    scores = tuple(ctx.score(part.id, seen.get(part.id, variant), sub.answers.get(part.id),
+                             sub.student) for part in parts_for(ctx.exam, sub.course))
     yield StudentResult(sub.student, variant.variant_id, sub.source, scores)
 
 

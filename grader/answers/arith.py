@@ -29,12 +29,23 @@ def check_size(value: Fraction) -> Fraction:
     return value
 
 
-def to_sympy(value: Value) -> sympy.Expr:
-    """The value as a SymPy expression (Fractions become sympy.Rational)."""
+# A Fraction is already in lowest terms with a positive denominator, so SymPy (1.13+) can skip
+# its gcd; older versions take the general constructor.
+_COPRIME = getattr(sympy.Rational, "from_coprime_ints", sympy.Rational)
+
+
+def to_sympy(value: Value | int) -> sympy.Expr:
+    """The value as a SymPy expression (Fractions and ints become sympy.Rational).
+
+    >>> to_sympy(Fraction(-7, 2)), to_sympy(Fraction(4)), to_sympy(3)
+    (-7/2, 4, 3)
+    """
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return sympy.Integer(value.numerator)
-        return sympy.Rational(value.numerator, value.denominator)
+        return _COPRIME(value.numerator, value.denominator)
+    if isinstance(value, int):
+        return sympy.Integer(value)
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,29 +38,38 @@ def show(value: sympy.Expr | Fraction) -> str:
     '≈1e+100'
 
     """
-    frac = _fraction(value)
-    if frac is None:
+    pq = _ratio(value)
+    if pq is None:
         return sympy.sstr(value)
-    exact = _decimal(frac)
-    text = exact if exact is not None else f"{frac.numerator}/{frac.denominator}"
-    return text if len(text) <= 30 else "≈" + _approx(frac)  # a note, not a proof: keep it short
+    exact = _decimal(*pq)
+    text = exact if exact is not None else f"{pq[0]}/{pq[1]}"
+    if len(text) <= 30:
+        return text
+    return "≈" + _approx(Fraction(*pq))  # a note, not a proof: keep it short
 
 
-def _decimal(frac: Fraction) -> str | None:
-    """Exact decimal text of a fraction with at most 8 decimals (None otherwise).
+def _decimal(p: int, q: int) -> str | None:
+    """Exact decimal text of p/q (in lowest terms, q > 0) with at most 8 decimals, else None.
 
-    >>> _decimal(Fraction(-7, 2)), _decimal(Fraction(1, 3)), _decimal(Fraction(5))
-    ('-3.5', None, '5')
+    >>> _decimal(-7, 2), _decimal(1, 3), _decimal(5, 1), _decimal(1, 2**9)
+    ('-3.5', None, '5', None)
     """
-    if frac.denominator == 1:
-        return str(frac.numerator)
-    for places in range(1, 9):
-        scaled, rest = divmod(frac.numerator * 10**places, frac.denominator)
-        if rest == 0:
-            sign, digits = ("-", str(-scaled)) if scaled < 0 else ("", str(scaled))
-            digits = digits.rjust(places + 1, "0")
-            return f"{sign}{digits[:-places]}.{digits[-places:]}"
-    return None
+    if q == 1:
+        return str(p)
+    # In lowest terms, p/q ends after k decimals iff q is 2^a 5^b, and then k = max(a, b).
+    twos = (q & -q).bit_length() - 1
+    rest = q >> twos
+    fives = 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    places = max(twos, fives)
+    if rest != 1 or places > 8:
+        return None
+    scaled = p * 10**places // q
+    sign, digits = ("-", str(-scaled)) if scaled < 0 else ("", str(scaled))
+    digits = digits.rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
 def _approx(value: Fraction) -> str:
@@ -184,9 +194,17 @@ def compare_number(
     exp_value = expected_value(expected) if isinstance(expected, str) else expected
     exact = exact or (rtol is None and atol is None and sig_figs is None and decimals is None)
     if exact and isinstance(got, sympy.Rational) and isinstance(exp_value, sympy.Rational):
-        if got == exp_value:  # the common case, kept fast
+        if got == exp_value:  # the most common case, kept fastest
             return Comparison(True, f"equal to {show(exp_value)} exactly")
         return Comparison(False, f"expected {show(exp_value)}, got {show(got)}")
+    g, e = _ratio(got), _ratio(exp_value)
+    if g is not None and e is not None:  # two rationals, the common case: kept fast
+        checks = _tolerances(rtol, atol, sig_figs, decimals)  # the options are checked
+        if exact or g == e:
+            if g == e:
+                return Comparison(True, f"equal to {show(exp_value)} exactly")
+            return Comparison(False, f"expected {show(exp_value)}, got {show(got)}")
+        return _within(g, e, checks, got, exp_value)
     if isinstance(got, sympy.Basic) and got.free_symbols:
         return Comparison(False, f"expected a number, got an expression: {show(got)}")
     if isinstance(exp_value, sympy.Basic) and exp_value.free_symbols:
@@ -197,15 +215,50 @@ def compare_number(
     g, e = _numeric(got), _numeric(exp_value)
     if g is None or e is None:
         return Comparison(None, f"could not compare {show(got)} with {show(exp_value)}")
+    pair = (g.numerator, g.denominator), (e.numerator, e.denominator)
+    return _within(*pair, checks, got, exp_value)
+
+
+def _ratio(value: object) -> tuple[int, int] | None:
+    """(numerator, denominator) of a rational (SymPy, Fraction or int), in lowest terms."""
+    if isinstance(value, sympy.Rational):
+        return int(value.p), int(value.q)
+    if isinstance(value, Fraction):
+        return value.numerator, value.denominator
+    if isinstance(value, int):
+        return int(value), 1  # int(): a bool is shown as 1, not True
+    return None
+
+
+def _within(
+    g: tuple[int, int],
+    e: tuple[int, int],
+    checks: tuple[tuple[str, Fraction, str], ...],
+    got: sympy.Expr | Fraction,
+    expected: sympy.Expr | Fraction,
+) -> Comparison:
+    """Does g = p/q pass any of the tolerance `checks` around e? (got, expected: for the notes)
+
+    Bounds are compared in integers: |g - e| <= a/b  iff  |gp*eq - ep*gq| * b <= a * gq*eq.
+    """
+    (gp, gq), (ep, eq) = g, e
+    gap, scale = abs(gp * eq - ep * gq), gq * eq
     for kind, amount, text in checks:
-        bound = amount * abs(e) if kind == "rtol" else _absolute(kind, amount, e)
-        if bound is not None and abs(g - e) <= bound:
-            return Comparison(True, text.format(e=show(exp_value)))
+        if kind == "rtol":
+            num, den = amount.numerator * abs(ep), amount.denominator * eq
+        else:
+            bound = _absolute(kind, amount, Fraction(ep, eq))
+            if bound is None:
+                continue
+            num, den = bound.numerator, bound.denominator
+        if gap * den <= num * scale:
+            return Comparison(True, text.format(e=show(expected)))
     allowed = "; ".join(text.format(e="it") for _, _, text in checks)
-    return Comparison(False, f"expected {show(exp_value)}, got {show(got)} (allowed: {allowed})")
+    return Comparison(False, f"expected {show(expected)}, got {show(got)} (allowed: {allowed})")
 
 
-def _tolerances(rtol, atol, sig_figs, decimals) -> list[tuple[str, Fraction, str]]:
+@functools.lru_cache(maxsize=256)  # a rubric has a few tolerances, used for every answer
+def _tolerances(rtol, atol, sig_figs, decimals) -> tuple[tuple[str, Fraction, str], ...]:
     """(kind, amount, note template) for each tolerance given."""
     checks = []
     if rtol is not None:
@@ -224,7 +277,7 @@ def _tolerances(rtol, atol, sig_figs, decimals) -> list[tuple[str, Fraction, str
         checks.append(
             ("dec", Fraction(decimals), f"agrees with {{e}} to {decimals} decimal places")
         )
-    return checks
+    return tuple(checks)
 
 
 def _absolute(kind: str, amount: Fraction, expected: Fraction) -> Fraction | None:

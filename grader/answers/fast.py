@@ -9,11 +9,14 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import NamedTuple
 
 from grader.answers.arith import MAX_BITS
+from grader.answers.normalize import unchanged_plain
 from grader.answers.tokens import MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, read_decimal
 from grader.errors import AnswerError
 
@@ -38,12 +41,14 @@ class _Fallback(Exception):
 # spaces changes nothing): then the general path's normalization leaves the number as written.
 _LONE = re.compile(
     r"[ \t\r\n]*(?P<prefix>(?:[A-Za-z][A-Za-z0-9_]{0,9} ?)?[=≈] ?|~ ?)?"
-    r"(?P<sign>[-\u2212]?)(?P<num>\.?[0-9](?:[0-9.,]*[0-9])?(?:[eE][+-]?[0-9]+)?)[ \t\r\n]*"
+    r"(?P<sign>[-\u2212]?)(?P<num>\.?[0-9](?:[0-9.,]*[0-9])?(?:[eE][+-]?[0-9]+)?)"
+    r"(?:/(?P<den>[0-9]{1,50}))?[ \t\r\n]*"
 )
 
 
 def lone_number(text: str) -> Read | None:
-    """Read a lone number ('13', '-0,5', '≈ 0,52', 'x = 1e-3') as the general path does.
+    """Read a lone number or fraction ('13', '-0,5', '≈ 0,52', 'x = 1e-3', '-7/2') as the
+    general path does.
 
     >>> lone_number("≈ -0,5")
     Read(value=Fraction(-1, 2), shown='-0.5', notes=("ignored '≈' before the answer", "read '0,5' \
@@ -54,7 +59,7 @@ as 0.5 (decimal comma)"), flags=())
     match = _LONE.fullmatch(text)
     if match is None or len(text) > 200:
         return None
-    prefix, sign, lexeme = match.group("prefix", "sign", "num")
+    prefix, sign, lexeme, den = match.group("prefix", "sign", "num", "den")
     if lexeme.isdigit() and len(lexeme) <= MAX_DIGITS:
         value, canon, note, ambiguous = Fraction(int(lexeme)), lexeme, None, False
     else:
@@ -67,14 +72,31 @@ as 0.5 (decimal comma)"), flags=())
         notes += (note,)
     if sign:
         value, canon = -value, "-" + canon
+    if den:
+        if den.strip("0") == "":
+            return None  # division by zero: the general path words it
+        value, canon = value / int(den), canon + "/" + den
     return Read(value, canon, notes, ("ambiguous",) if ambiguous else ())
 
 
+def plain_arithmetic(text: str) -> Read | None:
+    """Arithmetic that normalization would leave as it is ('1 + (3-1) + 2*(5-1)'), read at once.
+
+    >>> plain_arithmetic("3*3*3*2 + 2*5*5*2")
+    Read(value=Fraction(154, 1), shown='3*3*3*2 + 2*5*5*2', notes=(), flags=())
+    >>> plain_arithmetic(" 1 + 2") is None  # normalizing would change it: the general path
+    True
+    """
+    return arithmetic(text) if len(text) <= 200 and unchanged_plain(text) else None
+
+
 # Tokens of plain arithmetic: a number (as the general tokenizer reads it, without exponent),
-# an operator, spaces, or anything else (which sends the answer to the general path).
-_TOKEN = re.compile(r"(\d[\d.,]*|\.\d[\d.,]*)|([-+*/^()])|( +)|(.)")
-_BINARY = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}  # precedence; prefix signs are 3
-_SIGN = {"+": "u+", "-": "u-"}
+# an operator, or anything else (which sends the answer to the general path); one space may
+# come before a token (the text is normalized: single spaces).
+_TOKEN = re.compile(r" ?(?:(\d[\d.,]*|\.\d[\d.,]*)|([-+*/^()])|(.))")
+_NUMBER = re.compile(r"\d[\d.,]*|\.\d[\d.,]*")
+# Precedence of operators on the stack: '(' stops every pop, 'u-' is a prefix minus.
+_PRECEDENCE = {"(": 0, "+": 1, "-": 1, "*": 2, "/": 2, "u-": 3, "^": 4}
 
 
 def arithmetic(text: str) -> Read | None:
@@ -92,122 +114,96 @@ flags=())
     True
     """
     try:
-        tokens, shown, notes, ambiguous = _scan(text)
-        value = _evaluate(tokens)
+        value, canons, notes, ambiguous = _evaluate(text)
     except (_Fallback, AnswerError, ZeroDivisionError, OverflowError):
         return None
     value = Fraction(value) if type(value) is int else value
+    # The text is tokens and single spaces, so it shows itself unless a number is rewritten.
+    shown = text if canons is None else _NUMBER.sub(lambda _: next(canons), text)
     return Read(value, shown, notes, ("ambiguous",) if ambiguous else ())
 
 
-def _scan(text: str) -> tuple[list, str, tuple[str, ...], bool]:
-    """Tokens (numbers as int/Fraction, operators as str), the text shown, notes, ambiguity."""
-    tokens: list[Number | str] = []
-    shown: list[str] = []
-    notes: list[str] = []
-    ambiguous = False
-    opens = signs = 0
-    for num, op, space, _other in _TOKEN.findall(text):
-        if num:
-            if num.isdigit() and len(num) <= MAX_DIGITS:
-                tokens.append(int(num))
-                shown.append(num)
-                continue
-            value, canon, note, flagged = read_decimal(num)
-            tokens.append(value)
-            shown.append(canon)
-            if note:
-                notes.append(note)
-                ambiguous = ambiguous or flagged
-        elif op:
-            if op in "+-" and (not tokens or type(tokens[-1]) is str and tokens[-1] != ")"):
-                op = _SIGN[op]
-                signs += 1
-            opens += op == "(" or op == "^"
-            tokens.append(op)
-            shown.append(op[-1])
-        elif space:
-            if shown:
-                shown.append(" ")
-        else:
-            raise _Fallback
-    # The general parser counts one level per parenthesis, sign and power: stay well inside.
-    if opens + signs + 1 >= MAX_DEPTH or len(tokens) > 150:
-        raise _Fallback
-    return tokens, "".join(shown), tuple(notes), ambiguous
+def _evaluate(text: str) -> tuple[Number, Iterator[str] | None, tuple[str, ...], bool]:
+    """Shunting-yard in one pass: each operator is applied as soon as its operands are known.
 
-
-def _evaluate(tokens: list[Number | str]) -> Number:
-    """Shunting-yard over the tokens; applies each operator as soon as its operands are known."""
+    Returns the value, the numbers as shown (None if all are shown as written), notes and
+    whether a number is ambiguous.
+    """
     values: list[Number] = []
     ops: list[str] = []
+    canons: list[str] = []
+    notes: list[str] = []
+    ambiguous = rewritten = False
     want_operand = True
-    for tok in tokens:
-        if type(tok) is not str:
+    nesting = 1  # the general parser counts a level per parenthesis, sign and power
+    for num, op, other in _TOKEN.findall(text):
+        if num:
             if not want_operand:
                 raise _Fallback  # two numbers side by side: the general path words the error
-            values.append(tok)
+            if num.isdigit() and len(num) <= MAX_DIGITS:
+                values.append(int(num))
+                canons.append(num)
+            else:
+                value, canon, note, flagged = read_decimal(num)
+                values.append(value)
+                canons.append(canon)
+                rewritten = rewritten or canon != num
+                if note:
+                    notes.append(note)
+                    ambiguous = ambiguous or flagged
             want_operand = False
-        elif tok == "(" or tok[0] == "u":
-            if not want_operand:
-                raise _Fallback  # implied multiplication
-            ops.append(tok)
-        elif tok == ")":
-            if want_operand:
+        elif other or not op:
+            raise _Fallback
+        elif want_operand:
+            if op == "(" or op == "-":
+                ops.append("(" if op == "(" else "u-")
+            elif op != "+":  # a prefix '+' changes nothing
                 raise _Fallback
+            nesting += 1
+        elif op == ")":
             while ops and ops[-1] != "(":
                 _apply(ops.pop(), values)
             if not ops:
                 raise _Fallback
             ops.pop()
+        elif op == "(":
+            raise _Fallback  # implied multiplication
         else:
-            if want_operand:
-                raise _Fallback
-            prec = _BINARY[tok]
-            while ops and ops[-1] != "(" and _precedence(ops[-1]) >= prec + (tok == "^"):
+            right = op == "^"  # right-associative
+            prec = _PRECEDENCE[op] + right
+            while ops and _PRECEDENCE[ops[-1]] >= prec:
                 _apply(ops.pop(), values)
-            ops.append(tok)
+            ops.append(op)
+            nesting += right
             want_operand = True
-    if want_operand:
+    if want_operand or nesting >= MAX_DEPTH:
         raise _Fallback
     while ops:
         _apply(ops.pop(), values)
-    return values[0]
-
-
-def _precedence(op: str) -> int:
-    return 3 if op[0] == "u" else _BINARY[op]
+    return values[0], (iter(canons) if rewritten else None), tuple(notes), ambiguous
 
 
 def _apply(op: str, values: list[Number]) -> None:
     """Apply `op` to the top of `values`, with the general path's size checks."""
+    if op == "u-":
+        values[-1] = -values[-1]
+        return
     if op == "(":
         raise _Fallback  # never closed
-    if op[0] == "u":
-        if op == "u-":
-            values[-1] = -values[-1]
-        return
     b = values.pop()
-    a = values.pop()
-    if op == "+":
-        result = a + b
-    elif op == "-":
-        result = a - b
-    elif op == "*":
-        result = a * b
-    elif op == "/":
-        if type(a) is int and type(b) is int and b and a % b == 0:
-            result = a // b
-        else:
-            result = Fraction(a) / b
-    else:
-        result = _power(a, b)
+    result = _BINARY_OPS[op](values.pop(), b)
     if type(result) is int:
         if result.bit_length() > MAX_BITS:
             raise _Fallback
     elif max(result.numerator.bit_length(), result.denominator.bit_length()) > MAX_BITS:
         raise _Fallback
     values.append(result)
+
+
+def _divide(a: Number, b: Number) -> Number:
+    if type(a) is int and type(b) is int and b and a % b == 0:
+        return a // b
+    return Fraction(a) / b  # ZeroDivisionError: the general path words it
 
 
 def _power(base: Number, exponent: Number) -> Number:
@@ -222,3 +218,12 @@ def _power(base: Number, exponent: Number) -> Number:
     if math.log2(max(abs(num), den)) * abs(exponent) > MAX_BITS:
         raise _Fallback
     return base**exponent if exponent >= 0 else Fraction(1) / Fraction(base) ** -exponent
+
+
+_BINARY_OPS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": _divide,
+    "^": _power,
+}

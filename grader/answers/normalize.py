@@ -10,6 +10,7 @@ text whose spaces are collapsed.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -230,10 +231,36 @@ EXPRESSION_STEPS: tuple[Step, ...] = (
 )
 
 
-# Plain ASCII arithmetic (digits, separators, operators, spaces) is left unchanged by every step
-# except these, so normalize() runs only them on such text: most answers, at a fraction of the cost.
-_PLAIN = re.compile(r"[0-9.,+\-*/^() ]*")
-_PLAIN_STEPS = frozenset({map_symbols, strip_period, space_thousands})
+# Plain ASCII arithmetic (digits, separators, operators, '=', spaces) is left unchanged by every
+# step except these, so normalize() runs only them on such text: most answers, at a fraction of
+# the cost.
+_PLAIN = re.compile(r"[0-9.,+\-*/^() =]*")
+_PLAIN_STEPS = frozenset({map_symbols, strip_prefix, strip_period, space_thousands})
+
+
+_PLAIN_NO_EQUALS = re.compile(r"[0-9.,+\-*/^()]+(?: [0-9.,+\-*/^()]+)*")
+
+
+@functools.lru_cache(maxsize=16)
+def _plain_steps(steps: tuple[Step, ...], equals: bool) -> tuple[Step, ...]:
+    # Without '=', plain text has no prefix to strip.
+    return tuple(s for s in steps if s in _PLAIN_STEPS and (equals or s is not strip_prefix))
+
+
+def unchanged_plain(text: str) -> bool:
+    """Is `text` plain ASCII arithmetic that every step leaves unchanged, without notes?
+
+    Such text needs no normalizing (single spaces, no '**', no final '.', no digit groups).
+
+    >>> unchanged_plain("1 + (3-1)"), unchanged_plain("1  + 2"), unchanged_plain("10 000")
+    (True, False, False)
+    """
+    return (
+        _PLAIN_NO_EQUALS.fullmatch(text) is not None
+        and "**" not in text
+        and text[-1] != "."
+        and _SPACE_GROUPS.search(text) is None
+    )
 
 
 def normalize(
@@ -249,7 +276,7 @@ def normalize(
     ('1 + 2', ())
     """
     if shortcut and _PLAIN.fullmatch(text):
-        steps = tuple(step for step in steps if step in _PLAIN_STEPS)
+        steps = _plain_steps(steps, "=" in text)
     notes: list[str] = []
     for step in steps:
         text, note = step(text)

@@ -20,6 +20,8 @@ _NUMBER = r"(?:\d[\d.,]*|\.\d[\d.,]*)(?:[eE][+-]?\d+)?"
 _NUMBER_NO_COMMA = r"(?:\d[\d.]*|\.\d[\d.]*)(?:[eE][+-]?\d+)?"
 _REST = r"|(?P<name>[^\W\d]\w*)|(?P<op>[-+*/^(),!%]))"
 _SCAN = re.compile(f" *(?:(?P<num>{_NUMBER}){_REST}")  # spaces before a token are skipped
+# '12,5', '1.5e-3': at most one separator and a short power of ten (the common cases)
+_SIMPLE = re.compile(r"([0-9]+)(?:([.,])([0-9]+))?(?:[eE]([+-]?[0-9]{1,3}))?")
 _SCAN_ARGS = re.compile(f" *(?:(?P<num>{_NUMBER_NO_COMMA}){_REST}")  # in max(...), min(...)
 
 
@@ -105,6 +107,17 @@ def read_decimal(lexeme: str) -> Decimal:
     """
     if lexeme.isdigit() and len(lexeme) <= MAX_DIGITS:  # the common case, fast
         return Decimal(Fraction(int(lexeme)), lexeme)
+    simple = _SIMPLE.fullmatch(lexeme)
+    if simple is not None and len(lexeme) <= MAX_DIGITS:  # what follows, in one step
+        head, sep, frac, exp_text = simple.groups(default="")
+        exponent = int(exp_text or "0") - len(frac)
+        digits = int(head + frac)
+        if exponent >= 0:
+            value = Fraction(digits * 10**exponent)
+        else:
+            value = Fraction(digits, 10**-exponent)
+        canon = head + ("." + frac if frac else "") + ("e" + exp_text if exp_text else "")
+        return Decimal(value, canon, *_describe(lexeme, canon, head, frac, sep or None))
     mantissa, _, exp_text = lexeme.replace("E", "e").partition("e")
     head, frac, kind = _split_mantissa(lexeme, mantissa)
     head = head or "0"

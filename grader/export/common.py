@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 import sympy
@@ -97,7 +98,7 @@ def stable_id(prefix: str, *parts: str, length: int = 16) -> str:
     """A short identifier that is a hash of ``parts`` (an XML NCName: starts with a letter).
 
     >>> stable_id("q", "inf5860-2019", "ex3b", "original")
-    'q8f0e1b6a4ed5e5a5'
+    'q95b8ca887c8cd192'
     """
     digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
     return f"{prefix}{digest[:length]}"
@@ -110,8 +111,8 @@ def format_number(value: float) -> str:
     ('23', '-3.5', '0.0735', '1e-20')
     """
     text = f"{value:.{SIGNIFICANT}g}"
-    if "e" in text and 1e-6 <= abs(value) < 1e15:
-        text = f"{value:.{SIGNIFICANT}f}".rstrip("0").rstrip(".")
+    if "e" in text and 1e-9 <= abs(value) < 1e15:
+        text = format(Decimal(text), "f")  # the same digits, written out
     return "0" if text in ("-0", "") else text
 
 
@@ -231,6 +232,3 @@ def build_export(exam: Exam, variants: Sequence[Variant], rubric: Rubric) -> Exp
 def points_text(points: Fraction) -> str:
     """Points as a decimal for XML attributes and fields ("4.5", "1", "0.333333333333")."""
     return format_number(float(points))
-
-
-Writer = Callable[[ExportSet], Mapping[str, bytes]]

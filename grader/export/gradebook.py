@@ -114,7 +114,7 @@ def parse_map(text: str, source: str = "map.csv") -> dict[str, dict[str, str]]:
     header = [_fold(h) for h in next(reader, [])]
     where = {ours: header.index(a) for ours, aliases in MAP_COLUMNS.items()
              for a in reversed(aliases) if a in header}
-    if "student" not in where or len(where) < 2:
+    if "student" not in where or not set(where) - {"student", "name", "section"}:
         raise InputError("a map needs a 'student' column (our id) and at least one of email, "
                          "idnumber, username, canvas_id, sis_user_id, sis_login_id",
                          file=source)
@@ -172,6 +172,20 @@ def _points_possible(scores: Scores, part_max: Mapping[str, str], parts: bool,
             *([part_max.get(p, "") for p in scores.part_ids] if parts else [])], warnings
 
 
+def lookup(mapping: Mapping[str, Mapping[str, str]], student: str) -> Mapping[str, str] | None:
+    """A student's LMS ids: by our id, else by any id the map gives (e.g. a Canvas id that
+    scores.csv holds because the responses came from a Canvas report).
+
+    >>> lookup({"s1": {"canvas_id": "3302", "email": "a@b.no"}}, "3302")["email"]
+    'a@b.no'
+    """
+    if student in mapping:
+        return mapping[student]
+    found = [ids for ids in mapping.values()
+             if any(ids.get(k) == student for k in MAP_COLUMNS if k not in ("name", "section"))]
+    return found[0] if len(found) == 1 else None
+
+
 def _identities(scores: Scores, mapping: Mapping[str, Mapping[str, str]] | None,
                 ) -> tuple[list[tuple[ScoreRow, Mapping[str, str]]], list[str]]:
     """Each row with its LMS identifiers; students missing from the map are left out."""
@@ -179,8 +193,9 @@ def _identities(scores: Scores, mapping: Mapping[str, Mapping[str, str]] | None,
         return [(r, {}) for r in scores.rows], []
     kept, missing = [], []
     for row in scores.rows:
-        if row.student in mapping:
-            kept.append((row, mapping[row.student]))
+        ids = lookup(mapping, row.student)
+        if ids is not None:
+            kept.append((row, ids))
         else:
             missing.append(row.student)
     warnings = [f"student {s} is not in the map: left out of the gradebook" for s in missing]
@@ -250,11 +265,11 @@ def plain_gradebook(scores: Scores, *, mapping: Mapping[str, Mapping[str, str]] 
     rows, missing = _identities(scores, None)
     table = [["student", *extra, "variant", *scores.part_ids, "total", "max", "grade"]]
     for row, _ in rows:
-        ids = (mapping or {}).get(row.student, {})
+        ids = lookup(mapping or {}, row.student) or {}
         table.append([row.student, *[ids.get(k, "") for k in extra], row.variant,
                       *[row.parts.get(p, "") for p in scores.part_ids],
                       row.total, row.max, row.grade])
     if mapping is not None:
         missing = [f"student {r.student} is not in the map" for r in scores.rows
-                   if r.student not in mapping]
+                   if lookup(mapping, r.student) is None]
     return Gradebook(_csv(table), len(rows), tuple(missing))

@@ -36,7 +36,7 @@ def markdown_to_tex_html(text_md: str) -> str:
     Moodle and Canvas render these delimiters with MathJax.
 
     >>> markdown_to_tex_html("If $x < 0$ & y")
-    '<p>If \\\\(x &lt; 0\\\\) &amp; y</p>\\n'
+    '<p>If <span class="math inline">\\\\(x &lt; 0\\\\)</span> &amp; y</p>\\n'
     """
     return _tex_parser().render(text_md)
 

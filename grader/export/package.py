@@ -1,4 +1,4 @@
-"""Packaging only: pick a target's pure writer, zip its files deterministically, write atomically."""
+"""Packaging only: pick a target's pure writer, zip its files reproducibly, write atomically."""
 
 from __future__ import annotations
 

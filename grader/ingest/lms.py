@@ -165,8 +165,12 @@ def _with_part_variants(sub: Submission, part_variants: Mapping[str, str]) -> Su
 def place_blanks(values: Sequence[str], blanks: Sequence[str]) -> tuple[object, str]:
     """The answer for a part: one text, or blank id -> text in key order; and a problem.
 
-    >>> place_blanks(["7", "-10,5"], ["a1", "a2", "a3"])
-    ({'a1': '7', 'a2': '-10,5'}, 'the report gives 2 answers for 3 blanks (a1, a2, a3): matched in order')
+    >>> place_blanks(["7", "-10,5"], ["a1", "a2"])
+    ({'a1': '7', 'a2': '-10,5'}, '')
+    >>> place_blanks(["7"], ["a1", "a2"])[1]
+    'the report gives 1 answers for 2 blanks (a1, a2): matched in order'
+    >>> place_blanks(["Because it is zero"], [])
+    ('Because it is zero', '')
     """
     values = [v.strip() for v in values]
     if not any(values):

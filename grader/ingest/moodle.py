@@ -30,9 +30,10 @@ QUESTION = re.compile(r"^Question (\d+)$")
 IDENTITY = ("ID number", "Username", "Email address")
 NAME_COLUMNS = ("First name", "Surname")
 FINISHED = "Finished"
+AVERAGE_ROW = "overall average"  # the report's summary row (some versions download it)
 UNANSWERED = "-"  # what the report shows for a slot without a response
 # A cloze (multi-answer) response summary: "part 1: 7; part 2: -10,5".
-CLOZE_PART = re.compile(r"(?:^|; )part (\d+): ")
+CLOZE_PART = re.compile(r"(?:^|;\s*)part (\d+):[ \t]?")
 
 
 def is_moodle_responses(header: Sequence[str]) -> bool:
@@ -48,12 +49,12 @@ def is_moodle_responses(header: Sequence[str]) -> bool:
 def split_cloze(summary: str) -> list[str] | None:
     """The answers of a cloze response summary in part order, or None when it is not one.
 
-    >>> split_cloze("part 1: 7; part 2: -10,5; part 3: ")
+    >>> split_cloze("part 1: 7; part 2: -10,5; part 3:")
     ['7', '-10,5', '']
     >>> split_cloze("Dropout drops units") is None
     True
     """
-    if not summary.startswith("part 1: "):
+    if not summary.startswith("part 1:"):
         return None
     pieces = CLOZE_PART.split(summary)  # ['', '1', '7', '2', '-10,5', ...]
     numbers = [int(n) for n in pieces[1::2]]
@@ -81,6 +82,8 @@ def read_moodle_responses(table: Table, source: str, ctx: LmsContext,
     untagged = False
     for (student, line, _), (_, row) in zip(students, table.rows, strict=True):
         where = f"{source} line {line}"
+        if not student and cell(row, 0).casefold().startswith(AVERAGE_ROW):
+            continue
         if not student:
             yield IngestProblem(where, "no student id (ID number, Username or Email address)")
             continue

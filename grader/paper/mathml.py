@@ -35,6 +35,7 @@ def _parser() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=16384)  # the same texts recur in every variant and paper
 def markdown_to_html(text: str) -> str:
     """Render Markdown (CommonMark + tables + dollar math) to an HTML fragment.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from markdown_it.token import Token
 
@@ -116,6 +117,7 @@ _BLOCKS: dict[str, Callable[[Token], str]] = {
 }
 
 
+@lru_cache(maxsize=16384)  # the same texts recur in every variant and paper
 def markdown_to_latex(text: str) -> str:
     r"""Render Markdown to a LaTeX fragment (no preamble).
 

@@ -1,46 +1,101 @@
-"""Write every variant's student paper and answer key (Markdown and HTML), atomically."""
+"""Write every variant's student paper and answer key (Markdown, HTML, LaTeX, PDF), atomically."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from grader.atomic import write_text_atomic
+from grader.atomic import write_bytes_atomic, write_text_atomic
+from grader.errors import InputError
 from grader.model import Exam, Variant
 from grader.paper.html import key_html, student_html
+from grader.paper.latex import PaperSpec, key_latex, latex_document, student_latex
 from grader.paper.markdown import key_markdown, student_markdown
 
-_RENDERERS = (
-    ("paper-{}.md", student_markdown),
-    ("paper-{}.html", student_html),
-    ("key-{}.md", key_markdown),
-    ("key-{}.html", key_html),
-)
+FORMATS = ("md", "html", "tex", "pdf")
+DEFAULT_FORMATS = ("md", "html")  # need nothing installed; `--format all` adds tex and pdf
+
+Render = Callable[[Exam, Variant], str]
+_TEXT: Mapping[str, tuple[Render, Render]] = {
+    "md": (student_markdown, key_markdown),
+    "html": (student_html, key_html),
+    "tex": (student_latex, key_latex),
+}
 
 
-def write_papers(out_dir: str | Path, exam: Exam, variants: Iterable[Variant]) -> list[Path]:
-    """Write ``paper-<variant>.md|html`` and ``key-<variant>.md|html`` for every variant.
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"pdf,html"`` -> ``("html", "pdf")`` (in :data:`FORMATS` order); ``"all"``: every one.
+
+    A PDF always comes with its LaTeX source, so ``pdf`` implies ``tex``.
+
+    >>> parse_formats("pdf, md")
+    ('md', 'tex', 'pdf')
+
+    Raises:
+        InputError: an unknown format.
+    """
+    asked = {f.strip().lower() for f in text.split(",") if f.strip()}
+    if "all" in asked:
+        asked = set(FORMATS)
+    unknown = sorted(asked - set(FORMATS))
+    if unknown or not asked:
+        raise InputError(f"unknown format {', '.join(unknown) or '(none)'}: choose from "
+                         f"{', '.join(FORMATS)} or all")
+    if "pdf" in asked:
+        asked.add("tex")
+    return tuple(f for f in FORMATS if f in asked)
+
+
+def write_papers(out_dir: str | Path, exam: Exam, variants: Iterable[Variant],
+                 formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
+    """Write ``paper-<variant>.<ext>`` and ``key-<variant>.<ext>`` for every variant.
 
     Variant ids are ``original`` or Crockford base32 codes, so they are safe in file names.
+    PDFs are built from one LaTeX document for all papers and one for all keys.
 
     Returns:
-        The files written, in order.
+        The files written, in order: per variant paper then key, per format; then the PDFs.
     """
     out = Path(out_dir)
+    variants = list(variants)
     written = []
     for variant in variants:
-        for pattern, render in _RENDERERS:
-            written.append(write_text_atomic(out / pattern.format(variant.variant_id),
-                                             render(exam, variant)))
+        for kind, index in (("paper", 0), ("key", 1)):
+            for fmt in (f for f in formats if f in _TEXT):
+                text = _TEXT[fmt][index](exam, variant)
+                written.append(write_text_atomic(out / f"{kind}-{variant.variant_id}.{fmt}",
+                                                 text))
+    if "pdf" in formats and variants:
+        written += _write_variant_pdfs(out, exam, variants)
+    return written
+
+
+def _write_variant_pdfs(out: Path, exam: Exam, variants: Sequence[Variant]) -> list[Path]:
+    from grader.paper.pdf import build_pdfs, split_pdf
+
+    specs = [PaperSpec(v) for v in variants]
+    built = build_pdfs({"papers": (latex_document(exam, specs), len(specs)),
+                        "keys": (latex_document(exam, specs, key=True), len(specs))}, out)
+    written = []
+    for kind, name in (("paper", "papers"), ("key", "keys")):
+        titles = [f"{exam.course}: {exam.title}" + (" (answer key)" if kind == "key" else "")
+                  + f", variant {v.variant_id}" for v in variants]
+        for variant, data in zip(variants, split_pdf(built[name], titles), strict=True):
+            written.append(write_bytes_atomic(out / f"{kind}-{variant.variant_id}.pdf", data))
     return written
 
 
 STUDENT_DIR = "students"
+COMBINED = "students"  # students.pdf / students.tex: every student's paper, for printing
 
 
 def write_student_papers(out_dir: str | Path, exam: Exam, variants: Mapping[str, Variant],
-                         students: Iterable[tuple[str, str, str]]) -> list[Path]:
-    """Write ``students/<stem>.md|html``: each student's paper, their id and variant on the cover.
+                         students: Iterable[tuple[str, str, str]],
+                         formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
+    """Write ``students/<stem>.<ext>``: each student's paper, their id and variant on the cover.
+
+    With pdf: also ``students.tex`` and ``students.pdf``, every paper in roster order in one
+    document for printing (each padded to an even page count, for two-sided printing).
 
     Args:
         out_dir: the output folder.
@@ -48,16 +103,37 @@ def write_student_papers(out_dir: str | Path, exam: Exam, variants: Mapping[str,
         variants: variant id -> Variant.
         students: (file stem, student id, variant id) per student; the caller makes the stems
             safe file names (distinct, also on case-insensitive file systems).
+        formats: md, html (one file each per student) and pdf.
 
     Returns:
         The files written, in order.
     """
-    folder = Path(out_dir) / STUDENT_DIR
+    out = Path(out_dir)
+    students = list(students)
     written = []
     for stem, student, variant_id in students:
         variant = variants[variant_id]
-        written.append(write_text_atomic(folder / f"{stem}.md",
-                                         student_markdown(exam, variant, student)))
-        written.append(write_text_atomic(folder / f"{stem}.html",
-                                         student_html(exam, variant, student)))
+        if "md" in formats:
+            written.append(write_text_atomic(out / STUDENT_DIR / f"{stem}.md",
+                                             student_markdown(exam, variant, student)))
+        if "html" in formats:
+            written.append(write_text_atomic(out / STUDENT_DIR / f"{stem}.html",
+                                             student_html(exam, variant, student)))
+    if "pdf" in formats and students:
+        written += _write_student_pdfs(out, exam, variants, students)
+    return written
+
+
+def _write_student_pdfs(out: Path, exam: Exam, variants: Mapping[str, Variant],
+                        students: Sequence[tuple[str, str, str]]) -> list[Path]:
+    from grader.paper.pdf import build_pdfs, split_pdf
+
+    specs = [PaperSpec(variants[v], student) for _, student, v in students]
+    source = latex_document(exam, specs, duplex=True)
+    built = build_pdfs({COMBINED: (source, len(specs))}, out)[COMBINED]
+    titles = [f"{exam.course}: {exam.title}, variant {v}" for _, _, v in students]
+    written = [write_text_atomic(out / f"{COMBINED}.tex", source),
+               write_bytes_atomic(out / f"{COMBINED}.pdf", built.pdf)]
+    for (stem, _, _), data in zip(students, split_pdf(built, titles), strict=True):
+        written.append(write_bytes_atomic(out / STUDENT_DIR / f"{stem}.pdf", data))
     return written

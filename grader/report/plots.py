@@ -27,7 +27,8 @@ def _svg(figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
-    return re.sub(r"^.*?(?=<svg)", "", text, flags=re.S)  # drop <?xml ...> and DOCTYPE
+    text = re.sub(r"^.*?(?=<svg)", "", text, flags=re.S)  # drop <?xml ...> and DOCTYPE
+    return re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)
 
 
 def _figure(width: float = 6.4, height: float = 2.6):

@@ -47,7 +47,11 @@ def write_small_atomic(path: Path, text: str) -> None:
     """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(text.encode("utf-8"))
+        try:
+            tmp.write_bytes(text.encode("utf-8"))
+        except FileNotFoundError:  # first file of its folder (mkdir each time is a slow syscall)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(text.encode("utf-8"))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -59,7 +63,6 @@ def render_student(out_dir: Path, exam: Exam, result: StudentResult, variant: Va
                    model_answers: Mapping[str, str] | None = None) -> Rendered:
     """Write a student's feedback files and return the rest of their outputs."""
     folder = out_dir / FEEDBACK_DIR
-    folder.mkdir(parents=True, exist_ok=True)
     name = outputs.safe_filename(result.student)
     markdown, html = feedback_both(exam, result, variant, model_answers)
     write_small_atomic(folder / f"{name}.md", markdown)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 import sympy
 
@@ -30,8 +31,9 @@ from grader.answers import (
 )
 from grader.errors import AnswerError
 from grader.model import CriterionResult, PartScore, PartVariant, RawAnswer
-from grader.rubric.loader import Criterion, PartRubric, Rubric
-from grader.rubric.matcher import Doc, Matcher, search
+from grader.rubric.loader import Criterion, PartRubric, Rubric, criteria_patterns
+from grader.rubric.matcher import Doc, Hit, Matcher, search
+from grader.rubric.patterns import describing_pattern
 from grader.solver.graph import GraphSolution, graph_from_mapping, local_derivative, solve_graph
 
 ZERO = Fraction(0)
@@ -236,8 +238,7 @@ def _follow_through(sol: GraphSolution, aid: str, values: Mapping[str, sympy.Exp
 # ---------------------------------------------------------------- text
 
 
-@dataclass(frozen=True)
-class _Eval:
+class _Eval(NamedTuple):
     """How one criterion fared: met, the words that decided it, and why not when not."""
 
     met: bool
@@ -248,11 +249,12 @@ class _Eval:
 
 def _evaluate(c: Criterion, doc: Doc) -> _Eval:
     allow = c.negation == "allow"
+    decisive = not (c.require or c.explain)  # a clean match settles it: nothing filters hits
     hits: list = []
     for p in c.any:
         found = search(p, doc)
         hits.extend(found)
-        if not c.require and any(not h.typo and (allow or not h.negated) for h in found):
+        if decisive and any(not h.typo and (allow or not h.negated) for h in found):
             break  # the first clean match decides; later patterns cannot change the outcome
     good = [h for h in hits if allow or not h.negated]
     if not good:
@@ -263,11 +265,24 @@ def _evaluate(c: Criterion, doc: Doc) -> _Eval:
         if not any(h.sentence in described for h in good):
             return _Eval(False, good[0].words, why="mention")
         good = [h for h in good if h.sentence in described]
+    if c.explain:
+        described = _described(good, doc)
+        if not described:
+            return _Eval(False, good[0].words, why="mention")
+        good = described
     denied = [h for p in c.deny for h in search(p, doc) if not h.negated]
     if denied:
         return _Eval(False, denied[0].words, why="denied")
     best = min(good, key=lambda h: h.typo)
     return _Eval(True, best.words, best.typo, "met")
+
+
+def _described(hits: list[Hit], doc: Doc) -> list[Hit]:
+    """The hits whose sentence also holds a describing word that is not one of their own."""
+    describing = {h.sentence: set(h.words) for h in search(describing_pattern(), doc)
+                  if not h.negated}
+    return [h for h in hits if h.sentence in describing
+            and not describing[h.sentence] <= set(h.words)]
 
 
 def _feedback(c: Criterion, ev: _Eval) -> str:
@@ -314,7 +329,7 @@ def _score_text(ctx: _Ctx, raw: RawAnswer) -> PartScore:
     if len(raw) > MAX_TEXT:
         notes.append(f"long answer: only the first {MAX_TEXT} characters were read")
         flags.append("long-answer")
-    matcher = pr.matcher or Matcher(p for c in pr.criteria for p in (*c.any, *c.deny, *c.require))
+    matcher = pr.matcher or Matcher(criteria_patterns(pr.criteria))
     doc = matcher.read(raw[:MAX_TEXT])
     evals = {c.id: _evaluate(c, doc) for c in pr.criteria}
     counted = _counted(pr.criteria, evals, pr.best)

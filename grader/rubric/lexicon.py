@@ -51,6 +51,36 @@ GROUPS: tuple[Group, ...] = (
           ("stabilise", "reduce oscillation", "less oscillation", "fewer oscillations",
            "smoother", "stable")),
     Group("explode", ("explode", "blow up"), ("diverge", "grow large", "become large")),
+    # verbs of change
+    Group("change", ("change", "modify", "alter", "adjust"),
+          ("vary", "varies", "adapt", "update", "updated", "tune", "tweak")),
+    Group("add", ("add", "append", "insert", "attach"),
+          ("put in", "extend with", "concatenate", "added")),
+    Group("keep", ("keep", "preserve", "maintain", "retain"),
+          ("stay", "stays", "remain", "remains", "hold", "unchanged", "conserve")),
+    Group("double", ("double",), ("twice", "two times", "multiply by two", "multiplied by two",
+                                  "multiply by 2", "multiplied by 2", "times 2", "times two")),
+    Group("halve", ("halve", "half"), ("divide by two", "divided by two", "divide by 2",
+                                       "divided by 2", "50 percent")),
+    Group("slow-down", ("slow down", "decelerate", "slower"), ("more slowly", "slows down")),
+    # verbs of cause and dependence
+    Group("depend", ("depend", "influence", "affect"),
+          ("rely on", "based on", "determined by", "influenced by", "affected by",
+           "correlated", "correlate", "conditional on", "related to", "impact")),
+    Group("allow", ("allow", "enable", "permit"), ("make possible", "makes possible", "let")),
+    Group("need", ("need", "require"), ("necessary", "must", "have to", "has to", "necessitate",
+                                        "requirement", "prerequisite")),
+    Group("use", ("use", "utilize", "employ"), ("make use of", "makes use of", "apply",
+                                                "rely on", "with the help of")),
+    Group("improve", ("improve", "enhance"), ("better", "boost", "strengthen")),
+    # comparison
+    Group("large", ("large", "big", "huge"), ("high", "great", "sizable", "enormous")),
+    Group("small", ("small", "tiny"), ("low", "little", "minor", "negligible")),
+    Group("more", ("more",), ("additional", "extra")),
+    Group("different", ("different", "differ"), ("distinct", "unlike", "dissimilar",
+                                                 "whereas", "in contrast", "as opposed to")),
+    Group("similar", ("similar",), ("alike", "comparable", "resemble", "close to")),
+
     # Irregular forms the stemmer does not join ("broken" is not "break").
     Group("break", ("break",), ("broke", "broken")),
     Group("lead", ("lead",), ("led",)),
@@ -98,3 +128,23 @@ def alternatives(word: str, *, prefix: bool = False) -> tuple[str, ...]:
         if " " not in head and head.startswith(word) and len(head) - len(word) <= 3:
             found.extend(a for a in (head, *alts) if a not in found)
     return tuple(found)
+
+
+# What makes a sentence say something about a term rather than just name it (a criterion's
+# ``explain: true``): connectives of cause, purpose, condition and contrast, and the heads of
+# the groups above (verbs of change, cause and comparison, with all their paraphrases).
+_NOT_DESCRIBING = frozenset({"random", "break", "lead", "grow-forms", "choose", "take", "give",
+                             "learn"})  # irregular forms and a property, no description
+CONNECTIVES = ("because", "since", "so", "therefore", "thus", "hence", "means", "meaning",
+               "whereby", "when", "if", "otherwise", "instead", "than", "too", "due to",
+               "in order", "by", "until", "whereas", "unless")
+
+
+def describing_words() -> tuple[str, ...]:
+    """The words and phrases that count as describing (connectives and every group head).
+
+    >>> "because" in describing_words() and "increase" in describing_words()
+    True
+    """
+    heads = [h for g in GROUPS if g.name not in _NOT_DESCRIBING for h in g.heads]
+    return tuple(dict.fromkeys((*CONNECTIVES, *heads)))

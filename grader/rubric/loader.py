@@ -27,6 +27,7 @@ from grader.rubric.patterns import (
     PatternError,
     compile_pattern,
     compile_synonyms,
+    describing_pattern,
 )
 
 
@@ -44,6 +45,9 @@ class Criterion:
     group: str | None = None
     negation: str = "deny"  # "allow": matches after a negation count too
     feedback: str = ""
+    # More than a mention, without writing the describing phrase: the match counts only in a
+    # sentence that also holds a describing word (lexicon.describing_words) of its own.
+    explain: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,8 @@ _KEYS = {
     "choice": _COMMON,
 }
 _PER_ITEM = {"arrows": "per_arrow", "values": "per_value"}  # YAML key of the points per item
-_CRITERION_KEYS = {"id", "points", "any", "deny", "require", "group", "negation", "feedback"}
+_CRITERION_KEYS = {"id", "points", "any", "deny", "require", "group", "negation", "feedback",
+                   "explain"}
 _MISTAKE_KEYS = {"id", "value", "points", "feedback", "expected"}
 
 
@@ -200,9 +205,16 @@ def _text_fields(data, points: Fraction, synonyms, ctx: _Ctx) -> dict[str, Any]:
     reachable = _reachable(criteria, best, count_points)
     if reachable < points:
         raise ctx.error(f"the criteria can give at most {reachable} of the part's {points} points")
-    patterns = [p for c in criteria for p in (*c.any, *c.deny, *c.require)]
     return {"criteria": criteria, "best": best, "count_points": count_points,
-            "matcher": Matcher(patterns)}
+            "matcher": Matcher(criteria_patterns(criteria))}
+
+
+def criteria_patterns(criteria) -> list[Pattern]:
+    """Every pattern the criteria search for (the describing words too when one asks)."""
+    patterns = [p for c in criteria for p in (*c.any, *c.deny, *c.require)]
+    if any(c.explain for c in criteria):
+        patterns.append(describing_pattern())
+    return patterns
 
 
 def _reachable(criteria, best: int | None, count_points) -> Fraction:
@@ -221,6 +233,8 @@ def _reachable(criteria, best: int | None, count_points) -> Fraction:
 def _criterion(data: Any, synonyms, ctx: _Ctx) -> Criterion:
     data = _mapping(data, "a criterion", ctx)
     cid = data.get("id")
+    if isinstance(cid, bool):  # YAML 1.1 reads a bare no/yes/on/off as a boolean
+        raise ctx.error(f"criterion id {cid!r} is a YAML boolean: quote it (id: 'no')")
     if not isinstance(cid, str) or not cid:
         raise ctx.error(f"every criterion needs an id (a string), got {cid!r}")
     cctx = f"criterion {cid}"
@@ -246,7 +260,7 @@ def _criterion(data: Any, synonyms, ctx: _Ctx) -> Criterion:
         raise ctx.error(f"{cctx}: 'any' needs at least one pattern")
     return Criterion(cid, _points(data.get("points"), f"{cctx}: points", ctx), any_,
                      patterns("deny"), patterns("require"), group, negation,
-                     _str(data, "feedback", ctx))
+                     _str(data, "feedback", ctx), _bool(data, "explain", ctx))
 
 
 def _mistake(data: Any, part_points: Fraction, ctx: _Ctx) -> Mistake:

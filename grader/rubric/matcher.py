@@ -41,15 +41,19 @@ class Span(NamedTuple):
     sentence: int
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A pattern's match in one sentence, with the answer's words that matched."""
+class Hit(NamedTuple):
+    """A pattern's match in one sentence, with the answer's words that matched.
+
+    A NamedTuple, not a frozen dataclass: one is built per pattern and sentence matched, and
+    a frozen dataclass costs several times more to build (bench_keywords.py).
+    """
 
     pattern: str
     words: tuple[str, ...]
     sentence: int
     typo: bool = False  # a typo-tolerant match was needed
     negated: bool = False  # the match lies under a negation (it does not count)
+    purpose: bool = False  # a negation before it was read as a purpose clause ("so ... not")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Doc:
     starts: tuple[int, ...]  # index of the first token of each sentence
     hits: Mapping[Word, list[Span]]
     negations: tuple[int, ...] = ()  # positions of the tokens that negate what follows
+    purposes: tuple[int, ...] = ()  # negations waived as purpose clauses ("so that ... not")
     memo: dict[int, list[Span]] = field(default_factory=dict)
 
 
@@ -120,16 +125,21 @@ class Matcher:
         hits: dict[Word, list[Span]] = {}
         starts: list[int] = []
         single_cache, joined_cache, heads = self._cache, self._joined_cache, self.heads
-        last = len(tokens) - 1
-        for i, tok in enumerate(tokens):
-            s, norm = tok.sentence, tok.norm
-            if s == len(starts):
+        last, new, cur = len(tokens) - 1, tuple.__new__, -1  # new: Span without a Python frame
+        negations, purposes = [], []
+        for i, (_, norm, _, s, negation, purpose) in enumerate(tokens):
+            if negation:
+                negations.append(i)
+            elif purpose:
+                purposes.append(i)
+            if s != cur:
                 starts.append(i)
+                cur = s
             single = single_cache.get(norm)
             if single is None:
                 single = self.lookup(norm)
             for w, typo in single:
-                hits.setdefault(w, []).append(Span(i, i, (i,), typo, s))
+                hits.setdefault(w, []).append(new(Span, (i, i, (i,), typo, s)))
             if i < last and norm in heads and tokens[i + 1].sentence == s:
                 joined = norm + tokens[i + 1].norm
                 found = joined_cache.get(joined)
@@ -137,9 +147,8 @@ class Matcher:
                     found = self.lookup(joined, joined=True)
                 for w, _ in found:
                     if all(w is not x for x, _ in single):
-                        hits.setdefault(w, []).append(Span(i, i + 1, (i, i + 1), False, s))
-        negations = tuple(i for i, tok in enumerate(tokens) if tok.negation)
-        return Doc(tokens, tuple(starts), hits, negations)
+                        hits.setdefault(w, []).append(new(Span, (i, i + 1, (i, i + 1), False, s)))
+        return Doc(tokens, tuple(starts), hits, tuple(negations), tuple(purposes))
 
 
 def _close(a: str, b: str) -> bool:
@@ -263,12 +272,23 @@ def _pairs(left: list[Span], right: list[Span], sentence: int) -> list[Span]:
     return out
 
 
-def _negated(span: Span, doc: Doc) -> bool:
-    """A negation not part of the match, within NEGATION_WINDOW words before it or inside it."""
-    if not doc.negations:  # most answers deny nothing
+def _near(span: Span, doc: Doc, positions: tuple[int, ...]) -> bool:
+    """A token at one of `positions` (a negation), not part of the match, with a matched word
+    at most NEGATION_WINDOW words after it in the same sentence.
+
+    The scope is the few words after the negation, not the whole match: in "options which are
+    not needed ... between the fixed header and the payload" the "not" says nothing about
+    "payload" twelve words on, though both lie in one any-order match.
+    """
+    if not positions:  # most answers deny nothing
         return False
     lo = max(doc.starts[span.sentence], span.start - NEGATION_WINDOW)
-    return any(lo <= j <= span.last and j not in span.idx for j in doc.negations)
+    for j in positions:
+        if lo <= j < span.last and j not in span.idx:
+            for i in span.idx:
+                if 0 < i - j <= NEGATION_WINDOW:
+                    return True
+    return False
 
 
 def search(pattern: Pattern, doc: Doc) -> list[Hit]:
@@ -276,9 +296,11 @@ def search(pattern: Pattern, doc: Doc) -> list[Hit]:
     if type(pattern.root) is not Word and not _possible(pattern.root, doc.hits.keys()):
         return []
     best: dict[int, tuple[tuple, Span]] = {}
+    negations = doc.negations
     for s in _spans(pattern.root, doc):
-        rank = (_negated(s, doc), s.typo, s.start, s.last, s.idx)
+        rank = (_near(s, doc, negations), s.typo, s.start, s.last, s.idx)
         if s.sentence not in best or rank < best[s.sentence][0]:
             best[s.sentence] = (rank, s)
-    return [Hit(pattern.source, tuple(doc.tokens[i].surface for i in s.idx), number,
-                s.typo, rank[0]) for number, (rank, s) in sorted(best.items())]
+    tokens = doc.tokens
+    return [Hit(pattern.source, tuple(tokens[i].surface for i in s.idx), number, s.typo, rank[0],
+                _near(s, doc, doc.purposes)) for number, (rank, s) in sorted(best.items())]

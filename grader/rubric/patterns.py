@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from grader.rubric import lexicon
 from grader.rubric.text import normalize_pattern_word, stem
@@ -271,3 +272,9 @@ def compile_pattern(
         raise PatternError("a pattern must be a non-empty string")
     root = _parse(source, synonyms or {}, use_lexicon)
     return Pattern(source, root, _collect_words(root))
+
+
+@cache
+def describing_pattern() -> Pattern:
+    """The built-in pattern of describing words (lexicon.describing_words), compiled once."""
+    return compile_pattern("(" + " | ".join(lexicon.describing_words()) + ")")

@@ -155,7 +155,7 @@ def tokenize(text: str) -> tuple[Token, ...]:
     clean = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     tokens: list[Token] = []
     number = first = 0  # sentence number, index of its first token
-    words = _WORDS
+    words, _new = _WORDS, tuple.__new__  # a Token without NamedTuple.__new__'s Python frame
     for surface, dot in _SCAN_RE.findall(clean):  # findall: the tokenizer's hot loop
         if not surface:  # a sentence end
             if len(tokens) > first and not (dot and _abbreviation(tokens, first)):
@@ -168,7 +168,7 @@ def tokenize(text: str) -> tuple[Token, ...]:
                 continue
         elif norm in _NEGATION_BREAKERS and len(tokens) > first and tokens[-1].negation:
             tokens[-1] = tokens[-1]._replace(negation=False)
-        tokens.append(Token(surface, norm, stemmed, number, negation))
+        tokens.append(_new(Token, (surface, norm, stemmed, number, negation, False)))
     return tuple(tokens)
 
 

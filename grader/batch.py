@@ -1,0 +1,194 @@
+"""Run a grading batch: stream submissions, grade (cached, optionally in N processes), write.
+
+Ordering rules, so that every run of the same inputs writes the same bytes:
+1. submissions are read and numbered in input order, duplicates dropped there (first wins);
+2. workers grade chunks and results come back in input order (`imap`, not `imap_unordered`);
+3. class files are sorted by student id, problems by input number.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from grader.cache import CACHE_DIR, ResultCache, submission_key, with_source
+from grader.grading import GradingContext, StudentResult, apply_overrides, grade_submission
+from grader.ingest.submissions import IngestProblem
+from grader.model import Submission
+from grader.report.writer import BatchWriter, Rendered, render_student
+
+CHUNK = 16  # submissions per task sent to a worker: large enough to amortize pickling
+
+ContextFactory = Callable[[], GradingContext]  # picklable (a module-level function or partial)
+
+
+@dataclass(frozen=True)
+class BatchSetup:
+    """Everything a worker needs; picklable so that workers can rebuild their context."""
+
+    out_dir: Path
+    make_context: ContextFactory
+    fingerprint: str  # of rubric, key or bank, and code: part of every cache key
+    scale: tuple[tuple[str, Fraction], ...]
+    overrides: Mapping[tuple[str, str], tuple[Fraction, str]] = field(default_factory=dict)
+    use_cache: bool = True
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.out_dir / CACHE_DIR / "results"
+
+
+@dataclass
+class BatchOutcome:
+    students: int
+    problems: list[IngestProblem]
+    files: list[Path]
+    summary: object  # report.stats.ClassSummary
+    graded_parts: dict[str, tuple[str, ...]]  # only for students named in overrides
+    cached: int = 0
+
+
+class _Worker:
+    """Grades and renders submissions with one context (one per process)."""
+
+    def __init__(self, setup: BatchSetup) -> None:
+        self.setup = setup
+        self.ctx = setup.make_context()
+        self.cache = ResultCache(setup.cache_dir, setup.use_cache)
+        self.models = {p: r.model_answer for p, r in self.ctx.rubric.parts.items()
+                       if r.kind == "text" and r.model_answer}
+
+    def process(self, seq: int, key: str, sub: Submission) -> tuple[int, list, bool]:
+        """(seq, [Rendered | IngestProblem...], came from cache) for one submission."""
+        outcome = self.cache.get(key)
+        hit = outcome is not None
+        if outcome is not None:
+            outcome = with_source(outcome, sub.source)
+        else:
+            outcome = _grade_safely(sub, self.ctx)
+            self.cache.put(key, outcome)
+        items: list[Rendered | IngestProblem] = []
+        for item in outcome:
+            if isinstance(item, StudentResult):
+                item = apply_overrides(item, dict(self.setup.overrides))
+                items.append(self._render(item))
+            else:
+                items.append(item)
+        return seq, items, hit
+
+    def _render(self, result: StudentResult) -> Rendered:
+        try:
+            variant = self.ctx.variant(result.variant)
+        except Exception:  # noqa: BLE001 - feedback then quotes the exam's own text
+            variant = None
+        return render_student(self.setup.out_dir, self.ctx.exam, result, variant,
+                              self.setup.scale, self.models)
+
+
+def _grade_safely(sub: Submission, ctx: GradingContext) -> list:
+    try:
+        return list(grade_submission(sub, ctx))
+    except Exception as exc:  # noqa: BLE001 - one broken submission must not stop a batch
+        return [IngestProblem(sub.source, f"internal error while grading: {exc!r}",
+                              student=sub.student)]
+
+
+_WORKER: _Worker | None = None
+
+
+def _init_worker(setup: BatchSetup) -> None:
+    global _WORKER
+    _WORKER = _Worker(setup)
+
+
+def _process_chunk(chunk: Sequence[tuple[int, str, Submission]]) -> list:
+    assert _WORKER is not None, "worker not initialized"
+    return [_WORKER.process(*task) for task in chunk]
+
+
+def _numbered(items: Iterable[Submission | IngestProblem], fingerprint: str,
+              problems: list[tuple[int, IngestProblem]], keys: set[str],
+              ) -> Iterator[tuple[int, str, Submission]]:
+    """Number the stream; set problems and duplicate ids aside; key each submission."""
+    seen: dict[str, str] = {}
+    for seq, item in enumerate(items):
+        if isinstance(item, IngestProblem):
+            problems.append((seq, item))
+        elif item.student in seen:
+            problems.append((seq, IngestProblem(
+                item.source, f"duplicate student id (already graded from {seen[item.student]}); "
+                "this copy is not graded", student=item.student)))
+        else:
+            seen[item.student] = item.source
+            key = submission_key(item, fingerprint)
+            keys.add(key)
+            yield seq, key, item
+
+
+def _results(tasks: Iterator[tuple[int, str, Submission]], setup: BatchSetup, jobs: int,
+             ) -> Iterator[tuple[int, list, bool]]:
+    if jobs <= 1:
+        worker = _Worker(setup)
+        yield from (worker.process(*task) for task in tasks)
+        return
+    chunks = iter(lambda: list(itertools.islice(tasks, CHUNK)), [])
+    with multiprocessing.get_context().Pool(jobs, _init_worker, (setup,)) as pool:
+        for batch in pool.imap(_process_chunk, chunks):
+            yield from batch
+
+
+def _progress():
+    from tqdm import tqdm
+
+    # disable=None: quiet when stderr is not a terminal (CI, pipes, tests)
+    return tqdm(unit=" students", file=sys.stderr, disable=None, mininterval=0.5,
+                desc="grading", leave=False)
+
+
+def run_batch(items: Iterable[Submission | IngestProblem], setup: BatchSetup, *,
+              jobs: int = 1, watch: frozenset[str] = frozenset(),
+              progress: bool = True) -> BatchOutcome:
+    """Grade a stream of submissions into setup.out_dir; return what the summary needs.
+
+    Args:
+        items: submissions and ingest problems, as read_submissions yields them.
+        setup: output folder, context factory, fingerprint, scale and overrides.
+        jobs: worker processes (1: grade in this process). Results do not depend on it.
+        watch: students whose graded parts to return (those named in overrides).
+        progress: show a progress bar on a terminal.
+    """
+    setup.out_dir.mkdir(parents=True, exist_ok=True)
+    exam = setup.make_context().exam
+    writer = BatchWriter(setup.out_dir, exam, setup.out_dir / CACHE_DIR)
+    problems: list[tuple[int, IngestProblem]] = []
+    keys: set[str] = set()
+    graded: dict[str, tuple[str, ...]] = {}
+    students = cached = 0
+    bar = _progress() if progress else None
+    try:
+        tasks = _numbered(items, setup.fingerprint, problems, keys)
+        for seq, outputs, hit in _results(tasks, setup, jobs):
+            cached += hit
+            for item in outputs:
+                if isinstance(item, IngestProblem):
+                    problems.append((seq, item))
+                    continue
+                writer.add(item)
+                students += 1
+                if item.student in watch:
+                    graded[item.student] = item.parts
+            if bar is not None:
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    problems.sort(key=lambda p: p[0])  # stable: a submission's own problems keep their order
+    ordered = [p for _, p in problems]
+    files, summary = writer.finish(ordered)
+    ResultCache(setup.cache_dir).prune(keys)
+    return BatchOutcome(students, ordered, files, summary, graded, cached)
