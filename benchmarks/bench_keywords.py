@@ -72,7 +72,8 @@ def ours(rubric, work: list[tuple[str, str]]) -> float:
     total = 0.0
     for pid, text in work:
         pr = rubric.parts[pid]
-        total += float(score_part(rubric, pr, PartVariant(pid, "text", pr.points, "", {}, None, ""), text).score)
+        variant = PartVariant(pid, "text", pr.points, "", {}, None, "")
+        total += float(score_part(rubric, pr, variant, text).score)
     return total
 
 
@@ -83,7 +84,8 @@ def naive(data: dict, work: list[tuple[str, str]]) -> float:
         one = rubric_from_mapping({"version": 1, "synonyms": data.get("synonyms", {}),
                                    "parts": {pid: data["parts"][pid]}})
         pr = one.parts[pid]
-        total += float(score_part(one, pr, PartVariant(pid, "text", pr.points, "", {}, None, ""), text).score)
+        variant = PartVariant(pid, "text", pr.points, "", {}, None, "")
+        total += float(score_part(one, pr, variant, text).score)
     return total
 
 

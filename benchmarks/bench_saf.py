@@ -104,7 +104,8 @@ def baseline(reference: str, answers: list[Answer], training: list[Answer], toke
 
 
 def row(name: str, human, ours, base) -> str:
-    return (f"{name:<14}{len(human):>5}{statistics.fmean(human):>7.2f}{statistics.fmean(ours):>7.2f}"
+    mean = statistics.fmean
+    return (f"{name:<14}{len(human):>5}{mean(human):>7.2f}{mean(ours):>7.2f}"
             f"{pearson(ours, human):>8.2f}{qwk(ours, human):>8.2f}"
             f"{pearson(base, human):>8.2f}{qwk(base, human):>8.2f}")
 
@@ -121,7 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     from grader.rubric import load_rubric, score_part
     from grader.rubric.text import tokenize
     engine = (load_rubric, score_part, PartVariant)
-    header = f"{'question':<14}{'n':>5}{'human':>7}{'ours':>7}{'r':>8}{'qwk':>8}{'base r':>8}{'b qwk':>8}"
+    header = (f"{'question':<14}{'n':>5}{'human':>7}{'ours':>7}{'r':>8}{'qwk':>8}"
+              f"{'base r':>8}{'b qwk':>8}")
     pooled = {split: ([], [], []) for split in SPLITS}
     for split in SPLITS:
         print(f"\n== {split} ==\n{header}")

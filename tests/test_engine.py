@@ -67,6 +67,12 @@ RUBRIC = rubric_from_mapping({
         "req": {"kind": "text", "points": 1, "criteria": [
             {"id": "xavier", "points": 1, "any": ["xavier"], "require": ["(variance|sqrt)"],
              "feedback": "explain the scaling"}]},
+        "expl": {"kind": "text", "points": 1, "criteria": [
+            {"id": "dropout", "points": 1, "any": ["dropout"], "explain": True,
+             "feedback": "say what dropout does"}]},
+        "pur": {"kind": "text", "points": 2, "criteria": [
+            {"id": "explode", "points": 1, "any": ["explod*"], "feedback": "say what it prevents"},
+            {"id": "scale", "points": 1, "any": ["scal*"]}]},
         "cho": {"kind": "choice", "points": 1},
         "expr": {"kind": "expression", "points": 1, "symbols": ["x"],
                  "mistakes": [{"id": "sign", "value": "-2*x", "points": "1/2",
@@ -275,6 +281,52 @@ def test_require_asks_for_more_than_a_mention():
     assert score("req", "Use Xavier. The variance stays constant.").score == 0  # other sentence
 
 
+@pytest.mark.parametrize("text, met", [
+    ("Dropout.", False),
+    ("Use dropout, batch norm and more data augmentation", False),
+    ("Dropout. It reduces overfitting.", False),  # the description is in another sentence
+    ("Dropout reduces overfitting.", True),
+    ("Dropout is used because the net overfits.", True),
+    ("With dropout the net overfits less.", True),
+])
+def test_explain_asks_for_a_describing_word_in_the_same_sentence(text, met):
+    result = score("expl", text)
+    assert result.criteria[0].met is met
+    if not met:
+        assert result.criteria[0].feedback.startswith("You mention '")
+        assert "say what dropout does" in result.criteria[0].feedback
+        assert "borderline" in result.flags  # the term is there: a person should look
+
+
+def test_purpose_clause_credit_is_explained_and_borderline():
+    result = score("pur", "We scale them so that the activations do not explode.")
+    assert result.score == 2
+    explode = result.criteria[0]
+    assert explode.met and explode.feedback == "read 'not ... explode' as a purpose, not a denial"
+    assert "borderline" in result.flags
+    clean = score("pur", "Scaling prevents exploding activations.")
+    assert clean.score == 2 and "borderline" not in clean.flags
+
+
+def test_negated_loss_names_the_negation_word():
+    result = score("pur", "The scaling doesn't stop them, they don't explode.")
+    explode = result.criteria[0]
+    assert not explode.met
+    assert explode.feedback.startswith("'explode' follows 'don't' (a negation)")
+    assert explode.feedback.endswith("say what it prevents")
+
+
+def test_every_lost_point_explains_itself():
+    for part in ("txt", "grp", "cnt", "frac", "neg", "den", "req", "expl", "pur"):
+        for text in ("", "nothing relevant", "alpha", "it does not drop random units",
+                     "Dropout.", "pre-training and augmentation and regularization"):
+            result = score(part, text)
+            lost = result.max - result.score
+            if lost and text.strip():
+                assert any(c.feedback for c in result.criteria if c.points < c.max) or \
+                    result.notes, (part, text)
+
+
 def test_typo_match_is_borderline_with_feedback():
     result = score("txt", "We drop random units to fight overtraning")
     assert result.score == 2 and "borderline" in result.flags
@@ -297,6 +349,43 @@ def test_text_score_always_within_bounds(text):
     for part in ("txt", "grp", "cnt", "frac", "neg", "den", "req"):
         result = score(part, text)
         assert 0 <= result.score <= result.max == RUBRIC.parts[part].points
+
+
+HOSTILE = st.one_of(
+    st.text(max_size=400),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=400),
+    st.text(alphabet=st.sampled_from("\x00\x07\x1b\r\n\t\u200b\u202e\ufeff<>/&;\"'"
+                                     "abc drop random unit overfitting not so that"), max_size=400),
+    st.lists(st.sampled_from(["<script>alert(1)</script>", "<b>dropout</b>", "&lt;", "&#x202e;",
+                              "\u05d3\u05e8\u05d5\u05e4\u05d0\u05d5\u05d8",  # Hebrew
+                              "\u0627\u0644\u062a\u0633\u0631\u0628",  # Arabic (RTL)
+                              "\u202edrop random units\u202c", "don't", "so that", "not",
+                              "drop random units", "overfitting", "e.g.", "...", "\x00"]),
+             max_size=60).map(" ".join),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(HOSTILE)
+def test_hostile_text_never_crashes_and_stays_within_bounds(text):
+    for part in ("txt", "grp", "cnt", "neg", "req", "expl", "pur"):
+        result = score(part, text)
+        assert 0 <= result.score <= result.max
+        assert all(0 <= c.points <= c.max for c in result.criteria)
+
+
+@pytest.mark.parametrize("unit", [
+    "drop random units to stop overfitting. ",
+    "<p>drop <i>random</i> units</p>\x00\x1b[31m ",
+    "\u202e\u05d3\u05e8\u05d5\u05e4 not so that drop random units overfitting ",
+])
+def test_twenty_thousand_characters_of_hostile_text(unit):
+    text = (unit * (20_000 // len(unit) + 1))[:20_000]
+    for part in ("txt", "cnt", "pur", "expl"):
+        result = score(part, text)
+        assert 0 <= result.score <= result.max
+        assert "long-answer" not in result.flags  # 20,000 characters are read in full
+    assert score("txt", text + "x").flags.count("long-answer") == 1
 
 
 @settings(max_examples=60, deadline=None)

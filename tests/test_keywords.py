@@ -235,6 +235,103 @@ def test_lexicon_prefix_names_a_head_only_when_close():
     assert lexicon.alternatives("re", prefix=True) == ()
 
 
+# ---------------------------------------------------------------- negation scope
+
+
+# A purpose clause states the concept; a true negation keeps cancelling it.
+PURPOSE_TABLE = [
+    ("explod*", "Scale the weights so that the activations do not explode.", True),
+    ("explod*", "The weights are scaled so the outputs don't explode.", True),
+    ("overfit*", "We stop early in order not to overfit.", True),
+    ("overfit*", "Add noise so as not to overfit the data.", True),
+    ("overfit*", "Regularize the model to not overfit.", True),
+    ("explod*", "such that the activations never explode", True),
+    ("overfitting", "Dropout is used to avoid overfitting.", True),
+    ("vanish*", "It prevents the gradients from vanishing.", True),
+    ("overfitting", "It does not prevent overfitting.", False),
+    ("regulari*", "It is not used for regularization.", False),
+    ("explod*", "The activations do not explode.", False),
+    ("explod*", "It is scaled so that it is big, but it does not explode.", False),
+    ("dropout", "The net is small, so we do not use dropout.", False),
+]
+
+
+@pytest.mark.parametrize("pattern, text, counted", PURPOSE_TABLE)
+def test_purpose_clause_is_not_a_denial(pattern, text, counted):
+    assert matches(pattern, text) is counted
+
+
+def test_purpose_reading_is_recorded_on_the_hit():
+    (hit,) = hits("explod*", "so that they don't explode")
+    assert hit.purpose and not hit.negated and hit.by == "don't"
+    (hit,) = hits("explod*", "they don't explode")
+    assert hit.negated and not hit.purpose and hit.by == "don't"
+
+
+def test_negation_scope_is_the_words_after_it_not_the_whole_match():
+    text = "Options which are not needed all the time go between the fixed header and the payload."
+    assert matches("between ~ fixed ~ payload", text)
+    assert not matches("dropout ~ regulari*", "Dropout is not a regularizer.")
+    assert not matches("regulari* ~ dropout", "Regularization does not need dropout.")
+
+
+# ---------------------------------------------------------------- lexicon: change, cause, compare
+
+
+@pytest.mark.parametrize("pattern, text", [
+    ("halve* ~ window", "the window is divided by two"),
+    ("depend* ~ previous", "arrivals are influenced by previous arrivals"),
+    ("depend* ~ previous", "each arrival is correlated with the previous one"),
+    ("keep* ~ variance", "the variance stays the same"),
+    ("double* ~ window", "the window grows to twice its size"),
+    ("need* ~ duplex", "a duplex line is necessary"),
+    ("add* ~ option*", "options can be appended"),
+    ("change* ~ header", "by modifying the header"),
+    ("large ~ learning rate", "a huge learning rate"),
+    ("different ~ layer*", "the layers differ"),
+    ("slow down ~ training", "training converges more slowly"),
+])
+def test_lexicon_knows_verbs_of_change_cause_and_comparison(pattern, text):
+    assert matches(pattern, text)
+
+
+@pytest.mark.parametrize("pattern, text", [
+    ("colour", "color"), ("behavior", "behaviour"), ("neighbouring", "neighboring pixels"),
+    ("center", "the centre pixel"), ("meters", "30 metres"), ("defense", "a defence"),
+    ("labeled", "labelled data"), ("favorite", "my favourite"), ("analog", "analogue signal"),
+    ("non-linear", "nonlinear"), ("nonlinear", "non linear"), ("pre-process*", "preprocessing"),
+])
+def test_british_american_and_hyphenation(pattern, text):
+    assert matches(pattern, text)
+
+
+@pytest.mark.parametrize("pattern, text", [
+    ("high", "a large value"), ("better", "improve it"), ("let", "allow it"),
+    ("low", "a small value"), ("additional", "more"), ("include", "add it"), ("four", "for"),
+    ("hour", "hor"),
+])
+def test_new_lexicon_members_do_not_act_as_heads(pattern, text):
+    assert not matches(pattern, text)
+
+
+def test_new_lexicon_groups_false_positive_rate_on_unrelated_sentences():
+    patterns = ["depend* ~ previous", "halve* ~ window", "keep* ~ variance", "double* ~ kernel",
+                "need* ~ label*", "change* ~ header", "different ~ layer*"]
+    unrelated = [
+        "The weights are initialized from a normal distribution.",
+        "A convolution slides a kernel over the image.",
+        "Pooling makes the output smaller.",
+        "Lower layers detect edges and higher layers detect objects.",
+        "The loss is computed on the training set.",
+        "The header holds the source and destination addresses.",
+        "Two kernels of size three are applied.",
+        "The previous exercise used a window of size five.",
+        "Labels are given for every image.",
+        "Variance is the square of the standard deviation.",
+    ]
+    assert [(p, s) for p in patterns for s in unrelated if matches(p, s)] == []
+
+
 # ---------------------------------------------------------------- errors
 
 

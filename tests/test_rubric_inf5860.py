@@ -211,3 +211,14 @@ def test_every_discussion_part_has_three_paraphrases():
 def test_lost_points_explain_themselves():
     result = grade("ex2c", "Dropout removes units.")
     assert all(c.feedback for c in result.criteria if not c.met)
+
+
+@pytest.mark.parametrize("text, low, high", [
+    # examples/submissions/s100004.yaml: a purpose clause, not a denial (a person gives 1-2)
+    ("So that the activations do not explode or vanish when there are many inputs.", 1, 2),
+    ("Scale by 1/sqrt(n) in order not to let the outputs explode.", 1, 2),
+    ("The outputs do not explode, so it does not matter.", 0, 0),
+])
+def test_ex2f_purpose_clauses_state_the_concept(text, low, high):
+    result = grade("ex2f", text)
+    assert low <= result.score <= high, [(c.id, c.feedback) for c in result.criteria]

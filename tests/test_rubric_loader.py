@@ -131,6 +131,10 @@ ERRORS = [
     ("count_points unreachable", ("parts", "t1", "count_points"), {1: 1}, "t1",
      "at most 1 of the part's 2"),
     ("model answer not text", ("parts", "t1", "model_answer"), ["x"], "t1", "must be text"),
+    ("explain not boolean", ("parts", "t1", "criteria", 0, "explain"), "yes", "t1",
+     "explain must be true or false"),
+    ("criterion id a YAML boolean", ("parts", "t1", "criteria", 0, "id"), False, "t1",
+     "is a YAML boolean: quote it"),
 ]
 
 
@@ -191,3 +195,21 @@ def test_the_2019_rubric_covers_every_part_of_the_contract():
         if part.kind == "text":
             assert part.model_answer
             assert all(c.feedback for c in part.criteria), part.part
+
+
+def test_explain_loads_and_adds_the_describing_words_to_the_matcher():
+    data = mutated(("parts", "t1", "criteria", 3, "explain"), True)
+    part = rubric_from_mapping(data, "r.yaml").parts["t1"]
+    assert [c.explain for c in part.criteria] == [False, False, False, True]
+    assert "because" in part.matcher.by_norm  # the describing words are looked up too
+    plain = rubric_from_mapping(BASE, "r.yaml").parts["t1"]
+    assert "because" not in plain.matcher.by_norm
+
+
+def test_yaml_no_as_criterion_id_is_reported_from_a_file(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("version: 1\nparts:\n  q:\n    kind: text\n    points: 1\n"
+                    "    criteria:\n      - {id: no, points: 1, any: [no]}\n", encoding="utf-8")
+    with pytest.raises(AuthoringError) as info:
+        load_rubric(path)
+    assert "r.yaml" in str(info.value) and "quote it" in str(info.value)

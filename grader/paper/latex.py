@@ -41,16 +41,16 @@ def _latex_figure(figure: Figure, values: Mapping[str, str] | None) -> Tex:
 LATEX = Style(text=_latex_text, figure=_latex_figure)
 
 # Room for an answer on the student paper, by part kind (cm); text parts grow with points.
-_SPACE_CM = {"number": 2.5, "expression": 3.0, "arrows": 3.0, "choice": 2.0, "values": 3.5}
+_SPACE_CM = {"number": 2.0, "expression": 2.5, "arrows": 2.5, "choice": 1.5, "values": 3.0}
 
 
 def answer_space(kind: str, points: float) -> str:
     """Height of the answer box of a part, e.g. ``"6.5cm"``.
 
     >>> answer_space("text", 2), answer_space("number", 1)
-    ('6.5cm', '2.5cm')
+    ('4.5cm', '2cm')
     """
-    cm = _SPACE_CM.get(kind, 2.5 + 2.0 * min(points, 3))
+    cm = _SPACE_CM.get(kind, 1.5 + 1.5 * min(points, 3))
     return f"{cm:g}cm"
 
 

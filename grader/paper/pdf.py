@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,11 +76,12 @@ def _page_marks(text: str, papers: int) -> tuple[tuple[int, int], ...]:
     return tuple((marks[i]["start"], marks[i]["end"]) for i in range(1, papers + 1))
 
 
-def _start(program: str, folder: Path, name: str) -> subprocess.Popen:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
-    return subprocess.Popen([program, *_FLAGS, f"{name}.tex"], cwd=folder, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+def _jobs() -> int:
+    """How many pdflatex processes run at once: one per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _fail(folder: Path, name: str, keep: Path, why: str) -> AuthoringError:
@@ -94,28 +96,23 @@ def _fail(folder: Path, name: str, keep: Path, why: str) -> AuthoringError:
                           file=str(keep / f"{name}.tex"))
 
 
-def _run_all(program: str, folder: Path, documents: Mapping[str, tuple[str, int]],
-             keep: Path) -> None:
-    """One pdflatex pass over every document at once; on any failure stop them all."""
-    running = {name: _start(program, folder, name) for name in documents}
-    try:
-        for name, proc in running.items():
-            limit = TIMEOUT_S + PER_PAPER_S * documents[name][1]
-            try:
-                code = proc.wait(timeout=limit)
-            except subprocess.TimeoutExpired:
-                raise _fail(folder, name, keep, f"timed out after {limit:g} s") from None
-            if code != 0:
-                raise _fail(folder, name, keep, "failed")
-    finally:
-        for proc in running.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+def _compile(program: str, folder: Path, name: str, papers: int, keep: Path) -> None:
+    """Two pdflatex passes over one document (the first in draft mode: no PDF written)."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+    limit = TIMEOUT_S + PER_PAPER_S * papers
+    for flags in (("-draftmode",), ()):
+        try:
+            done = subprocess.run([program, *_FLAGS, *flags, f"{name}.tex"], cwd=folder, env=env,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=limit, check=False)
+        except subprocess.TimeoutExpired:  # subprocess.run has killed it
+            raise _fail(folder, name, keep, f"timed out after {limit:g} s") from None
+        if done.returncode != 0:
+            raise _fail(folder, name, keep, "failed")
 
 
 def build_pdfs(documents: Mapping[str, tuple[str, int]], keep: Path) -> dict[str, Built]:
-    """Compile LaTeX documents (concurrently, each twice) and return their PDFs.
+    """Compile LaTeX documents, as many at once as there are CPUs, and return their PDFs.
 
     Args:
         documents: name -> (LaTeX source, number of papers in it).
@@ -130,8 +127,16 @@ def build_pdfs(documents: Mapping[str, tuple[str, int]], keep: Path) -> dict[str
         folder = Path(tmp)
         for name, (source, _) in documents.items():
             (folder / f"{name}.tex").write_text(source, encoding="utf-8")
-        for _ in range(2):  # the second pass resolves "Page n of N"
-            _run_all(program, folder, documents, keep)
+        with ThreadPoolExecutor(max_workers=_jobs()) as pool:
+            futures = [pool.submit(_compile, program, folder, name, count, keep)
+                       for name, (_, count) in documents.items()]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
         return {name: Built((folder / f"{name}.pdf").read_bytes(),
                             _page_marks((folder / f"{name}.pages").read_text("utf-8"), count))
                 for name, (_, count) in documents.items()}
@@ -152,3 +157,16 @@ def split_pdf(built: Built, titles: Sequence[str]) -> list[bytes]:
         writer.write(buffer)
         out.append(buffer.getvalue())
     return out
+
+
+def merge_pdfs(pdfs: Sequence[bytes], title: str) -> bytes:
+    """One PDF of ``pdfs`` in order (the combined roster for printing)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for data in pdfs:
+        writer.append(io.BytesIO(data))
+    writer.add_metadata({"/Title": title, "/Producer": "examgrader"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

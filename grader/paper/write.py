@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from grader.atomic import write_bytes_atomic, write_text_atomic
 from grader.errors import InputError
@@ -70,17 +71,42 @@ def write_papers(out_dir: str | Path, exam: Exam, variants: Iterable[Variant],
     return written
 
 
+CHUNK = 20  # papers per LaTeX document: the chunks compile in parallel, one per CPU
+
+
+def _jobs(exam: Exam, specs: Sequence[PaperSpec], name: str, key: bool = False,
+          duplex: bool = False) -> dict[str, tuple[str, int]]:
+    """The LaTeX documents (``<name>-<n>``) that typeset ``specs`` in chunks of CHUNK."""
+    return {f"{name}-{n // CHUNK}": (latex_document(exam, specs[n:n + CHUNK], key, duplex),
+                                     len(specs[n:n + CHUNK]))
+            for n in range(0, len(specs), CHUNK)}
+
+
+def _split(built: Mapping[str, Any], name: str, titles: Sequence[str]) -> list[bytes]:
+    """Per-paper PDFs of the chunks ``<name>-0``, ``<name>-1``, ... in order."""
+    from grader.paper.pdf import split_pdf
+
+    out: list[bytes] = []
+    for n in range(0, len(titles), CHUNK):
+        out += split_pdf(built[f"{name}-{n // CHUNK}"], titles[n:n + CHUNK])
+    return out
+
+
+def _title(exam: Exam, variant_id: str, key: bool = False) -> str:
+    return (f"{exam.course}: {exam.title}" + (" (answer key)" if key else "")
+            + f", variant {variant_id}")
+
+
 def _write_variant_pdfs(out: Path, exam: Exam, variants: Sequence[Variant]) -> list[Path]:
-    from grader.paper.pdf import build_pdfs, split_pdf
+    from grader.paper.pdf import build_pdfs
 
     specs = [PaperSpec(v) for v in variants]
-    built = build_pdfs({"papers": (latex_document(exam, specs), len(specs)),
-                        "keys": (latex_document(exam, specs, key=True), len(specs))}, out)
+    built = build_pdfs({**_jobs(exam, specs, "papers"), **_jobs(exam, specs, "keys", key=True)},
+                       out)
     written = []
     for kind, name in (("paper", "papers"), ("key", "keys")):
-        titles = [f"{exam.course}: {exam.title}" + (" (answer key)" if kind == "key" else "")
-                  + f", variant {v.variant_id}" for v in variants]
-        for variant, data in zip(variants, split_pdf(built[name], titles), strict=True):
+        titles = [_title(exam, v.variant_id, kind == "key") for v in variants]
+        for variant, data in zip(variants, _split(built, name, titles), strict=True):
             written.append(write_bytes_atomic(out / f"{kind}-{variant.variant_id}.pdf", data))
     return written
 
@@ -126,14 +152,16 @@ def write_student_papers(out_dir: str | Path, exam: Exam, variants: Mapping[str,
 
 def _write_student_pdfs(out: Path, exam: Exam, variants: Mapping[str, Variant],
                         students: Sequence[tuple[str, str, str]]) -> list[Path]:
-    from grader.paper.pdf import build_pdfs, split_pdf
+    from grader.paper.pdf import build_pdfs, merge_pdfs
 
     specs = [PaperSpec(variants[v], student) for _, student, v in students]
-    source = latex_document(exam, specs, duplex=True)
-    built = build_pdfs({COMBINED: (source, len(specs))}, out)[COMBINED]
-    titles = [f"{exam.course}: {exam.title}, variant {v}" for _, _, v in students]
-    written = [write_text_atomic(out / f"{COMBINED}.tex", source),
-               write_bytes_atomic(out / f"{COMBINED}.pdf", built.pdf)]
-    for (stem, _, _), data in zip(students, split_pdf(built, titles), strict=True):
+    jobs = _jobs(exam, specs, COMBINED, duplex=True)
+    built = build_pdfs(jobs, out)
+    combined = merge_pdfs([built[name].pdf for name in jobs], f"{exam.course}: {exam.title}")
+    written = [write_text_atomic(out / f"{COMBINED}.tex",
+                                 latex_document(exam, specs, duplex=True)),
+               write_bytes_atomic(out / f"{COMBINED}.pdf", combined)]
+    titles = [_title(exam, v) for _, _, v in students]
+    for (stem, _, _), data in zip(students, _split(built, COMBINED, titles), strict=True):
         written.append(write_bytes_atomic(out / STUDENT_DIR / f"{stem}.pdf", data))
     return written

@@ -6,10 +6,11 @@ point explains itself in a CriterionResult's feedback or in the PartScore's note
 
 Review flags: "unparseable", "ambiguous" (from the parser), "follow-through" (an arrow was
 credited from the student's own upstream value), "unknown-arrow", "undecided" (a comparison
-could not decide), "long-answer", and "borderline" for text parts: a criterion was decided by
-a typo-tolerant match, or lost only because a negation stood before its match. Those are the
-keyword decisions a person should confirm; the deliberate ones (deny patterns, a bare mention
-where an explanation is required) are not flagged.
+could not decide), "long-answer", and "borderline" for text parts: a criterion was credited
+through a typo-tolerant match or a purpose-clause reading ("so that it does not explode"), or
+lost only because a negation stood before its match or its term was named without the
+description the criterion requires. Those are the keyword decisions one word could flip, for
+a person to confirm; deny patterns are deliberate and not flagged.
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ class _Ctx:
     student: str
 
     def score(self, points: Fraction, answer: str, criteria=(), notes=(), flags=()) -> PartScore:
-        points = min(max(Fraction(points), ZERO), self.rubric.points)
+        if type(points) is not Fraction:
+            points = Fraction(points)
+        if points < 0 or points > self.rubric.points:  # Fraction min/max are slow; rarely needed
+            points = min(max(points, ZERO), self.rubric.points)
         return PartScore(self.student, self.rubric.part, points, self.rubric.points,
                          tuple(criteria), tuple(n for n in notes if n),
                          tuple(dict.fromkeys(flags)), answer)
@@ -245,6 +249,7 @@ class _Eval(NamedTuple):
     words: tuple[str, ...] = ()
     typo: bool = False
     why: str = "missing"  # met | missing | negated | denied | mention
+    by: str = ""  # the negation word (negated), or the purpose-clause one a met match follows
 
 
 def _evaluate(c: Criterion, doc: Doc) -> _Eval:
@@ -258,7 +263,9 @@ def _evaluate(c: Criterion, doc: Doc) -> _Eval:
             break  # the first clean match decides; later patterns cannot change the outcome
     good = [h for h in hits if allow or not h.negated]
     if not good:
-        return _Eval(False, hits[0].words if hits else (), why="negated" if hits else "missing")
+        if not hits:
+            return _Eval(False)
+        return _Eval(False, hits[0].words, why="negated", by=hits[0].by)
     if c.require:
         described = {h.sentence for p in c.require for h in search(p, doc)
                      if allow or not h.negated}
@@ -273,25 +280,36 @@ def _evaluate(c: Criterion, doc: Doc) -> _Eval:
     denied = [h for p in c.deny for h in search(p, doc) if not h.negated]
     if denied:
         return _Eval(False, denied[0].words, why="denied")
-    best = min(good, key=lambda h: h.typo)
-    return _Eval(True, best.words, best.typo, "met")
+    best = min(good, key=lambda h: (h.typo, h.purpose))
+    return _Eval(True, best.words, best.typo, "met", best.by if best.purpose else "")
 
 
 def _described(hits: list[Hit], doc: Doc) -> list[Hit]:
     """The hits whose sentence also holds a describing word that is not one of their own."""
     describing = {h.sentence: set(h.words) for h in search(describing_pattern(), doc)
-                  if not h.negated}
+                  if not (h.negated or h.typo)}  # a guessed word describes nothing
     return [h for h in hits if h.sentence in describing
             and not describing[h.sentence] <= set(h.words)]
 
 
 def _feedback(c: Criterion, ev: _Eval) -> str:
+    """Why a criterion was lost (or how a doubtful match was accepted), in the student's words."""
+    if ev.why == "met":
+        if not (ev.typo or ev.by):
+            return ""
+        quoted = " ".join(ev.words)
+        notes = []
+        if ev.typo:
+            notes.append(f"accepted '{quoted}' despite the spelling")
+        if ev.by:
+            notes.append(f"read '{ev.by} ... {ev.words[-1]}' as a purpose, not a denial")
+        return "; ".join(notes)
     quoted = " ".join(ev.words)
     base = c.feedback or f"Missing: {c.id}."
     return {
-        "met": f"accepted '{quoted}' despite the spelling" if ev.typo else "",
         "missing": base,
-        "negated": f"'{quoted}' follows a negation, so it was not counted. {base}",
+        "negated": f"'{quoted}' follows '{ev.by or 'a negation'}' (a negation), so it was not "
+                   f"counted. {base}",
         "denied": f"'{quoted}' contradicts this point. {base}",
         "mention": f"You mention '{quoted}' but do not explain it. {base}",
     }[ev.why]
@@ -336,20 +354,30 @@ def _score_text(ctx: _Ctx, raw: RawAnswer) -> PartScore:
     results = []
     for c in pr.criteria:
         ev, (points, why) = evals[c.id], counted[c.id]
-        if ev.typo and points > 0 or ev.why == "negated":
+        if _borderline(ev, points):
             flags.append("borderline")
         worth = ZERO if pr.count_points else c.points
         results.append(CriterionResult(c.id, ZERO if pr.count_points else points, worth, ev.met,
                                        ev.words, why or _feedback(c, ev)))
     if pr.count_points:
-        n = sum(1 for points, _ in counted.values() if points > 0)
+        n = sum(1 for points, _ in counted.values() if points)
         total = max((v for k, v in pr.count_points.items() if k <= n), default=ZERO)
         notes.append(f"{n} criteria met: {total} points")
     else:
-        total = sum((points for points, _ in counted.values()), ZERO)
+        earned = [points for points, _ in counted.values() if points]
+        total = earned[0] if len(earned) == 1 else sum(earned, ZERO)  # Fraction sums are slow
         if total > pr.points:
             notes.append(f"capped at the part's {pr.points} points")
     return ctx.score(total, raw, results, notes, flags)
+
+
+def _borderline(ev: _Eval, points: Fraction) -> bool:
+    """A keyword decision one word could flip, for a person to confirm: credit from a typo or
+    a purpose-clause reading, or points lost only to a negation or to a missing description
+    (the term is there). Deny patterns are deliberate and not flagged."""
+    if points:
+        return ev.typo or bool(ev.by)
+    return ev.why in ("negated", "mention")
 
 
 # ---------------------------------------------------------------- choice

@@ -133,8 +133,10 @@ def alternatives(word: str, *, prefix: bool = False) -> tuple[str, ...]:
 # What makes a sentence say something about a term rather than just name it (a criterion's
 # ``explain: true``): connectives of cause, purpose, condition and contrast, and the heads of
 # the groups above (verbs of change, cause and comparison, with all their paraphrases).
+# Irregular forms, a property, and verbs that prescribe ("use dropout", "add more data")
+# rather than describe.
 _NOT_DESCRIBING = frozenset({"random", "break", "lead", "grow-forms", "choose", "take", "give",
-                             "learn"})  # irregular forms and a property, no description
+                             "learn", "use", "need", "more", "add"})
 CONNECTIVES = ("because", "since", "so", "therefore", "thus", "hence", "means", "meaning",
                "whereby", "when", "if", "otherwise", "instead", "than", "too", "due to",
                "in order", "by", "until", "whereas", "unless")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import product
 from typing import NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -24,7 +23,7 @@ from grader.rubric.patterns import (
     Word,
     _possible,
 )
-from grader.rubric.text import Token, normalize_word, stem, tokenize
+from grader.rubric.text import NEGATION, PURPOSE, normalize_word, scan, stem
 
 NEGATION_WINDOW = 3
 _MAX_SPANS = 24  # per node and sentence: enough witnesses, no blow-up on long answers
@@ -54,17 +53,19 @@ class Hit(NamedTuple):
     typo: bool = False  # a typo-tolerant match was needed
     negated: bool = False  # the match lies under a negation (it does not count)
     purpose: bool = False  # a negation before it was read as a purpose clause ("so ... not")
+    by: str = ""  # the negation as written ("not", "doesn't"), when negated or purpose
 
 
 @dataclass(frozen=True)
 class Doc:
-    """One tokenized answer: every pattern word's spans, sentence starts, and a per-answer memo
-    of node results (patterns share synonym and lexicon nodes)."""
+    """One read answer: its words as written, every pattern word's spans, sentence starts,
+    negations, and a per-answer memo of node results (patterns share synonym and lexicon
+    nodes)."""
 
-    tokens: tuple[Token, ...]
-    starts: tuple[int, ...]  # index of the first token of each sentence
+    surfaces: list[str]  # the answer's words as written (for feedback)
+    starts: list[int]  # index of the first word of each sentence
     hits: Mapping[Word, list[Span]]
-    negations: tuple[int, ...] = ()  # positions of the tokens that negate what follows
+    negations: tuple[int, ...] = ()  # positions of the words that negate what follows
     purposes: tuple[int, ...] = ()  # negations waived as purpose clauses ("so that ... not")
     memo: dict[int, list[Span]] = field(default_factory=dict)
 
@@ -120,35 +121,32 @@ class Matcher:
         return found
 
     def read(self, text: str) -> Doc:
-        """Tokenize an answer once and find every pattern word in it."""
-        tokens = tokenize(text)
+        """Scan an answer once and find every pattern word in it."""
+        surfaces, norms, _, sentences, roles, starts = scan(text)
         hits: dict[Word, list[Span]] = {}
-        starts: list[int] = []
         single_cache, joined_cache, heads = self._cache, self._joined_cache, self.heads
-        last, new, cur = len(tokens) - 1, tuple.__new__, -1  # new: Span without a Python frame
-        negations, purposes = [], []
-        for i, (_, norm, _, s, negation, purpose) in enumerate(tokens):
-            if negation:
-                negations.append(i)
-            elif purpose:
-                purposes.append(i)
-            if s != cur:
-                starts.append(i)
-                cur = s
+        last, new = len(norms) - 1, tuple.__new__  # new: a Span without a Python frame
+        for i, norm in enumerate(norms):
             single = single_cache.get(norm)
             if single is None:
                 single = self.lookup(norm)
-            for w, typo in single:
-                hits.setdefault(w, []).append(new(Span, (i, i, (i,), typo, s)))
-            if i < last and norm in heads and tokens[i + 1].sentence == s:
-                joined = norm + tokens[i + 1].norm
-                found = joined_cache.get(joined)
+            if single:
+                s = sentences[i]
+                for w, typo in single:
+                    hits.setdefault(w, []).append(new(Span, (i, i, (i,), typo, s)))
+            if i < last and norm in heads and sentences[i + 1] == sentences[i]:
+                found = joined_cache.get(norm + norms[i + 1])
                 if found is None:
-                    found = self.lookup(joined, joined=True)
+                    found = self.lookup(norm + norms[i + 1], joined=True)
                 for w, _ in found:
                     if all(w is not x for x, _ in single):
-                        hits.setdefault(w, []).append(new(Span, (i, i + 1, (i, i + 1), False, s)))
-        return Doc(tokens, tuple(starts), hits, tuple(negations), tuple(purposes))
+                        span = (i, i + 1, (i, i + 1), False, sentences[i])
+                        hits.setdefault(w, []).append(new(Span, span))
+        negations = tuple(i for i, r in enumerate(roles) if r == NEGATION) if NEGATION in roles \
+            else ()
+        purposes = tuple(i for i, r in enumerate(roles) if r == PURPOSE) if PURPOSE in roles \
+            else ()
+        return Doc(surfaces, starts, hits, negations, purposes)
 
 
 def _close(a: str, b: str) -> bool:
@@ -220,8 +218,9 @@ def _spans(node: Node, doc: Doc) -> list[Span]:
 def _any_order(lists: list[list[Span]]) -> list[Span]:
     """Combine one span of each part, same sentence, no shared token, any order.
 
-    Spans are grouped by sentence first: the product runs only inside a sentence both parts
-    occur in (the whole product over a long answer was the matcher's hot spot).
+    Spans are grouped by sentence, then the parts are folded in pairwise (each step bounded
+    by _dedupe): a product over every part's spans was the matcher's hot spot on answers that
+    repeat a term ("J(theta + eps) - J(theta - eps)").
     """
     if not all(lists):
         return []
@@ -233,20 +232,13 @@ def _any_order(lists: list[list[Span]]) -> list[Span]:
         groups.append(by_sentence)
     common = set(groups[0]).intersection(*groups[1:])
     out = []
-    if len(groups) == 2:  # the common case ("a ~ b"), without product() and sorted()
-        for sentence in sorted(common):
-            out.extend(_pairs(groups[0][sentence], groups[1][sentence], sentence))
-        return _dedupe(out)
     for sentence in sorted(common):
-        found = 0
-        for combo in product(*(g[sentence] for g in groups)):
-            idx = sorted(i for s in combo for i in s.idx)
-            if len(set(idx)) == len(idx):
-                out.append(Span(idx[0], idx[-1], tuple(idx), any(s.typo for s in combo),
-                                sentence))
-                found += 1
-                if found >= 2 * _MAX_SPANS:  # enough witnesses in this sentence
-                    break
+        acc = groups[0][sentence]
+        for group in groups[1:]:
+            acc = _dedupe(_pairs(acc, group[sentence], sentence))
+            if not acc:
+                break
+        out.extend(acc)
     return _dedupe(out)
 
 
@@ -272,35 +264,45 @@ def _pairs(left: list[Span], right: list[Span], sentence: int) -> list[Span]:
     return out
 
 
-def _near(span: Span, doc: Doc, positions: tuple[int, ...]) -> bool:
-    """A token at one of `positions` (a negation), not part of the match, with a matched word
-    at most NEGATION_WINDOW words after it in the same sentence.
+def _near(span: Span, doc: Doc, positions: tuple[int, ...]) -> int:
+    """The first token at one of `positions` (a negation), not part of the match, with a
+    matched word at most NEGATION_WINDOW words after it in the same sentence; -1 if none.
 
     The scope is the few words after the negation, not the whole match: in "options which are
     not needed ... between the fixed header and the payload" the "not" says nothing about
     "payload" twelve words on, though both lie in one any-order match.
     """
     if not positions:  # most answers deny nothing
-        return False
+        return -1
     lo = max(doc.starts[span.sentence], span.start - NEGATION_WINDOW)
     for j in positions:
         if lo <= j < span.last and j not in span.idx:
             for i in span.idx:
                 if 0 < i - j <= NEGATION_WINDOW:
-                    return True
-    return False
+                    return j
+    return -1
 
 
 def search(pattern: Pattern, doc: Doc) -> list[Hit]:
     """The pattern's best match in each sentence (negated matches are kept, marked)."""
     if type(pattern.root) is not Word and not _possible(pattern.root, doc.hits.keys()):
         return []
-    best: dict[int, tuple[tuple, Span]] = {}
+    best: dict[int, tuple[tuple, Span, int]] = {}
     negations = doc.negations
     for s in _spans(pattern.root, doc):
-        rank = (_near(s, doc, negations), s.typo, s.start, s.last, s.idx)
+        by = _near(s, doc, negations) if negations else -1
+        rank = (by >= 0, s.typo, s.start, s.last, s.idx)
         if s.sentence not in best or rank < best[s.sentence][0]:
-            best[s.sentence] = (rank, s)
-    tokens = doc.tokens
-    return [Hit(pattern.source, tuple(tokens[i].surface for i in s.idx), number, s.typo, rank[0],
-                _near(s, doc, doc.purposes)) for number, (rank, s) in sorted(best.items())]
+            best[s.sentence] = (rank, s, by)
+    return [_hit(pattern, doc, s, by) for _, (_, s, by) in sorted(best.items())]
+
+
+def _hit(pattern: Pattern, doc: Doc, span: Span, by: int) -> Hit:
+    """The Hit of a span; `by` is the position of the negation it lies under, or -1."""
+    surfaces = doc.surfaces
+    words = tuple(surfaces[i] for i in span.idx)
+    negated = by >= 0
+    if not negated and doc.purposes:
+        by = _near(span, doc, doc.purposes)
+    return Hit(pattern.source, words, span.sentence, span.typo, negated, not negated and by >= 0,
+               surfaces[by] if by >= 0 else "")

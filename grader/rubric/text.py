@@ -34,7 +34,22 @@ _SPELLING = {"behaviour": "behavior", "colour": "color", "neighbour": "neighbor"
              "modelled": "modeled", "labelled": "labeled", "labelling": "labeling",
              "travelled": "traveled", "signalling": "signaling", "favour": "favor",
              "analyse": "analyze", "analysed": "analyzed", "analysing": "analyzing",
-             "grey": "gray", "adverserial": "adversarial"}
+             "grey": "gray", "adverserial": "adversarial", "defence": "defense",
+             "licence": "license", "offence": "offense", "programme": "program",
+             "programmes": "programs", "analogue": "analog", "catalogue": "catalog",
+             "dialogue": "dialog", "judgement": "judgment", "ageing": "aging",
+             "artefact": "artifact", "artefacts": "artifacts", "sceptical": "skeptical",
+             "whilst": "while", "amongst": "among", "cancelled": "canceled",
+             "cancelling": "canceling", "levelled": "leveled", "travelling": "traveling",
+             "tunnelling": "tunneling", "channelled": "channeled", "fuelled": "fueled",
+             "totalled": "totaled", "modeller": "modeler", "skilful": "skillful",
+             "fulfil": "fulfill", "enrol": "enroll", "mould": "mold", "plough": "plow"}
+# -our -> -or ("colour", "neighbouring", "favourite") and -re -> -er ("centre", "metres"),
+# for the stems where the British form is the only difference ("four", "hour" are not).
+_OUR_RE = re.compile(r"^(behavi|col|fav|flav|harb|hon|hum|lab|neighb|rum|sav|vap|endeav|arm|od"
+                     r"|rig|vig|tum|val|clam|splend|parl)our(s|ed|ing|al|ally|able|ite|ites|"
+                     r"hood|hoods|less|ful|er|ers|ly)?$")
+_RE_RE = re.compile(r"^(cent|fib|met|lit|theat|calib|spect|lust|somb|meag)re(s|d)?$")
 NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "neither", "nor", "none",
                        "nothing", "nobody", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt",
                        "werent", "wont", "cant", "couldnt", "shouldnt", "wouldnt", "hasnt",
@@ -82,11 +97,16 @@ def american(word: str) -> str:
 
     >>> [american(w) for w in ["regularisation", "generalise", "noise", "behaviour", "optimised"]]
     ['regularization', 'generalize', 'noise', 'behavior', 'optimized']
+    >>> [american(w) for w in ["neighbouring", "fibred", "metres", "four", "hour", "more"]]
+    ['neighboring', 'fibered', 'meters', 'four', 'hour', 'more']
     """
     if word in _SPELLING:
         return _SPELLING[word]
     if word in _ISE_KEEP:
         return word
+    if "our" in word or word.endswith(("re", "res", "red")):
+        word = _OUR_RE.sub(r"\1or\2", word)
+        word = _RE_RE.sub(lambda m: m[1] + ("ered" if m[2] == "d" else "er" + (m[2] or "")), word)
     m = _ISE_RE.match(word)
     if m and m.group(1) + "ise" not in _ISE_KEEP:
         return f"{m.group(1)}iz{m.group(2)}"
@@ -125,12 +145,12 @@ def normalize_word(word: str) -> tuple[str, str]:
     return word, _STEMMER.stemWord(word)
 
 
-def _abbreviation(tokens: list[Token], first: int) -> bool:
-    """Whether a "." right after `tokens` ends an abbreviation ("e.g.", "etc.") not a sentence."""
-    last = tokens[-1].norm
+def _abbreviation(norms: list[str], first: int) -> bool:
+    """Whether a "." right after `norms` ends an abbreviation ("e.g.", "etc.") not a sentence."""
+    last = norms[-1]
     if last in _ABBREVIATIONS:
         return True
-    before = tokens[-2].norm if len(tokens) - 2 >= first else ""
+    before = norms[-2] if len(norms) - 2 >= first else ""
     return (before, last) in (("e", "g"), ("i", "e"))
 
 
@@ -138,13 +158,65 @@ def _abbreviation(tokens: list[Token], first: int) -> bool:
 # other sentence ends: . ! ? before whitespace or the end, and line breaks (bullet lists).
 _SCAN_RE = re.compile(r"([^\W_]+(?:'[^\W_]+)*)|(\.)(?=\s|$)|[.!?]+(?=\s|$)|\n")
 
+PLAIN, NEGATION, PURPOSE = 0, 1, 2  # what a word does to the words after it
+
+
+class Scan(NamedTuple):
+    """An answer's words as parallel lists (no object per word: the matcher's hot path).
+
+    ``roles`` holds PLAIN, NEGATION (it negates what follows) or PURPOSE (a negation waived
+    inside a purpose clause); ``starts`` the index of each sentence's first word.
+    """
+
+    surfaces: list[str]
+    norms: list[str]
+    stems: list[str]
+    sentences: list[int]
+    roles: list[int]
+    starts: list[int]
+
+
+def scan(text: str) -> Scan:
+    """Split an answer into words with sentence numbers and negation roles.
+
+    Hyphens and punctuation separate words; sentences without words are not counted; "not
+    only" is not a negation, nor is a negation inside a purpose clause ("so that it does not
+    explode", "in order not to overfit").
+
+    >>> found = scan("It doesn't explode. So that it doesn't explode!")
+    >>> found.norms[:4], found.roles, found.starts
+    (['it', 'not', 'explode', 'so'], [0, 1, 0, 0, 0, 0, 2, 0], [0, 3])
+    """
+    clean = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    out = Scan([], [], [], [], [], [])
+    surfaces, norms, stems, sentences, roles, starts = out
+    number = first = 0  # sentence number, index of its first word
+    words = _WORDS
+    for surface, dot in _SCAN_RE.findall(clean):  # findall: the tokenizer's hot loop
+        if not surface:  # a sentence end
+            if len(norms) > first and not (dot and _abbreviation(norms, first)):
+                number, first = number + 1, len(norms)
+            continue
+        norm, stemmed, negation = words.get(surface) or _word(surface)
+        if len(norms) == first:
+            starts.append(first)
+        role = PLAIN
+        if negation:
+            role = PURPOSE if _purposive(norms, roles, first) else NEGATION
+        elif norm in _NEGATION_BREAKERS and len(norms) > first and roles[-1] == NEGATION:
+            roles[-1] = PLAIN
+        surfaces.append(surface)
+        norms.append(norm)
+        stems.append(stemmed)
+        sentences.append(number)
+        roles.append(role)
+    return out
+
 
 def tokenize(text: str) -> tuple[Token, ...]:
-    """Split an answer into tokens with sentence numbers; hyphens and punctuation separate words.
+    """An answer as Tokens (``scan`` with one object per word, for callers that want them).
 
     Tokens keep the answer's own spelling (``surface``) for feedback; ``norm`` is folded.
-    Sentences without words are not counted; "not only" is not a negation, nor is a negation
-    inside a purpose clause ("so that it does not explode", "in order not to overfit").
 
     >>> [(t.norm, t.stem, t.sentence) for t in tokenize("Over-fitting. It doesn't generalise!")]
     [('over', 'over', 0), ('fitting', 'fit', 0), ('it', 'it', 1), ('not', 'not', 1), \
@@ -152,41 +224,30 @@ def tokenize(text: str) -> tuple[Token, ...]:
     >>> [t.norm for t in tokenize("so that they do not explode") if t.purpose]
     ['not']
     """
-    clean = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
-    tokens: list[Token] = []
-    number = first = 0  # sentence number, index of its first token
-    words, _new = _WORDS, tuple.__new__  # a Token without NamedTuple.__new__'s Python frame
-    for surface, dot in _SCAN_RE.findall(clean):  # findall: the tokenizer's hot loop
-        if not surface:  # a sentence end
-            if len(tokens) > first and not (dot and _abbreviation(tokens, first)):
-                number, first = number + 1, len(tokens)
-            continue
-        norm, stemmed, negation = words.get(surface) or _word(surface)
-        if negation:
-            if _purposive(tokens, first):
-                tokens.append(Token(surface, norm, stemmed, number, False, True))
-                continue
-        elif norm in _NEGATION_BREAKERS and len(tokens) > first and tokens[-1].negation:
-            tokens[-1] = tokens[-1]._replace(negation=False)
-        tokens.append(_new(Token, (surface, norm, stemmed, number, negation, False)))
-    return tuple(tokens)
+    found = scan(text)
+    return tuple(Token(surface, norm, stemmed, sentence, role == NEGATION, role == PURPOSE)
+                 for surface, norm, stemmed, sentence, role
+                 in zip(*found[:5], strict=True))
 
 
-def _purposive(tokens: list[Token], first: int) -> bool:
-    """Whether a negation about to follow `tokens` opens no denial but a purpose clause.
+def _purposive(norms: list[str], roles: list[int], first: int) -> bool:
+    """Whether a negation about to follow `norms` opens no denial but a purpose clause.
 
-    >>> [_purposive(list(tokenize(t)), 0) for t in ["so that the weights do", "in order",
-    ...  "it is important to", "it does", "so that it is big but it does"]]
+    >>> def check(text):
+    ...     found = scan(text)
+    ...     return _purposive(found.norms, found.roles, 0)
+    >>> [check(t) for t in ["so that the weights do", "in order", "it is important to",
+    ...                     "it does", "so that it is big but it does"]]
     [True, True, True, False, False]
     """
-    if len(tokens) > first and tokens[-1].norm in ("to", "lest"):  # "to not overfit"
+    if len(norms) > first and norms[-1] in ("to", "lest"):  # "to not overfit"
         return True
-    lo = max(first, len(tokens) - PURPOSE_REACH - 2)
-    for k in range(len(tokens) - 1, lo - 1, -1):
-        word = tokens[k].norm
-        if word in _CLAUSE_BREAKS or tokens[k].negation:
+    lo = max(first, len(norms) - PURPOSE_REACH - 2)
+    for k in range(len(norms) - 1, lo - 1, -1):
+        word = norms[k]
+        if word in _CLAUSE_BREAKS or roles[k] == NEGATION:
             return False
-        prev = tokens[k - 1].norm if k > first else ""
+        prev = norms[k - 1] if k > first else ""
         if (prev, word) in _PURPOSE_PAIRS or word == "lest":
             return True
         if prev == "so" and word in _SO_SUBJECTS:
