@@ -220,13 +220,36 @@ def _key_lookup(ctx: ExamContext, key: Path) -> tuple[Callable[[str], Variant], 
     return lookup, [f"{key}: {warning}"] if warning else []
 
 
-@cache
 def grading_context(exam: str, rubric: Path | None = None, key: Path | None = None,
                     ) -> GradingContext:
-    """The context grading needs (cached: a worker process builds it once)."""
+    """The context grading needs: exam, rubric and variant lookup (bank or frozen key)."""
     ctx = load_context(exam, rubric)
     lookup = _key_lookup(ctx, key)[0] if key else variant_lookup(ctx)
     return GradingContext(ctx.exam, ctx.rubric, lookup)
+
+
+_CONTEXTS: dict[str, GradingContext] = {}  # by fingerprint: a process builds each once
+
+
+@dataclass(frozen=True)
+class _ContextFactory:
+    """Picklable recipe for a worker's context; reused while the fingerprint is the same.
+
+    The fingerprint covers the rubric's and key's bytes, the bank and the grading code, so an
+    edited file in a long-lived process never meets a stale context.
+    """
+
+    exam: str
+    rubric: Path | None
+    key: Path | None
+    fingerprint: str
+
+    def __call__(self) -> GradingContext:
+        if self.fingerprint not in _CONTEXTS:
+            if len(_CONTEXTS) >= 4:
+                _CONTEXTS.clear()
+            _CONTEXTS[self.fingerprint] = grading_context(self.exam, self.rubric, self.key)
+        return _CONTEXTS[self.fingerprint]
 
 
 def _grading_fingerprint(ctx: ExamContext, key: Path | None) -> str:
@@ -264,9 +287,9 @@ def grade(exam: str, inputs: Sequence[Path], out_dir: Path, *, key: Path | None 
     lookup, warnings = _key_lookup(ctx, key) if key else (variant_lookup(ctx), [])
     table = load_overrides(overrides, ctx.exam) if overrides else None
     previous = _keep_previous(compare, out_dir) if compare else None
-    setup = BatchSetup(out_dir, functools.partial(grading_context, exam, rubric, key),
-                       _grading_fingerprint(ctx, key), grade_scale,
-                       table.table if table else {}, use_cache)
+    fingerprint = _grading_fingerprint(ctx, key)
+    setup = BatchSetup(out_dir, _ContextFactory(exam, rubric, key, fingerprint), fingerprint,
+                       grade_scale, table.table if table else {}, use_cache)
     lms = lms_context(ctx.exam, lookup)  # Moodle/Canvas response reports need the exam
     done = run_batch(read_submissions(inputs, lms), setup, jobs=jobs, progress=progress,
                      watch=frozenset(o.student for o in table.entries) if table else frozenset())

@@ -184,6 +184,9 @@ def run_batch(items: Iterable[Submission | IngestProblem], setup: BatchSetup, *,
                     graded[item.student] = item.parts
             if bar is not None:
                 bar.update()
+    except BaseException:
+        writer.close()
+        raise
     finally:
         if bar is not None:
             bar.close()

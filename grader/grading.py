@@ -1,8 +1,8 @@
-"""Grade submissions against variants and a rubric; bad inputs never stop it."""
+"""Grade one submission against its variant and the rubric (grader.batch runs a class)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
@@ -134,28 +134,3 @@ def grade_submission(sub: Submission, ctx: GradingContext,
     scores = tuple(ctx.score(part.id, seen.get(part.id, variant), sub.answers.get(part.id),
                              sub.student) for part in parts_for(ctx.exam, sub.course))
     yield StudentResult(sub.student, variant.variant_id, sub.source, scores)
-
-
-def grade_stream(items: Iterable[Submission | IngestProblem], ctx: GradingContext,
-                 ) -> Iterator[StudentResult | IngestProblem]:
-    """Grade every submission in a stream; problems pass through, duplicates are reported.
-
-    An unexpected failure while grading one submission becomes a problem for that submission
-    (with the exception's message), so the rest of the batch is still graded.
-    """
-    seen: dict[str, str] = {}
-    for item in items:
-        if isinstance(item, IngestProblem):
-            yield item
-            continue
-        if item.student in seen:
-            yield IngestProblem(item.source, f"duplicate student id (already graded from "
-                                f"{seen[item.student]}); this copy is not graded",
-                                student=item.student)
-            continue
-        seen[item.student] = item.source
-        try:
-            yield from grade_submission(item, ctx)
-        except Exception as exc:  # noqa: BLE001 - one broken submission must not stop a batch
-            yield IngestProblem(item.source, f"internal error while grading: {exc!r}",
-                                student=item.student)

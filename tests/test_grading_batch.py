@@ -43,6 +43,16 @@ def klass(tmp_path_factory) -> Path:
     return folder
 
 
+def read_scores(out: Path) -> dict[str, dict[str, str]]:
+    with (out / "scores.csv").open(encoding="utf-8", newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def read_errors(out: Path) -> list[dict[str, str]]:
+    with (out / "errors.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def grade(inputs, out, **options):
     return api.grade("inf5860-2019", [Path(p) for p in inputs], out, **options)
 
@@ -112,7 +122,7 @@ def test_the_cache_follows_the_rubric_and_the_answers(klass, tmp_path):
     (changed / "g001.yaml").rename(changed / "renamed.yaml")  # moved: still a hit
     summary = grade([changed], tmp_path / "o2")
     assert summary.cached == 32
-    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "o2" / "scores.csv").open())}
+    rows = read_scores(tmp_path / "o2")
     assert rows["g001"]["ex3a"] == "0" and rows["g002"]["ex3a"] == "1"
 
 
@@ -152,21 +162,30 @@ def test_duplicates_unknown_variants_and_parts_are_reported(tmp_path):
     folder.mkdir()
     shutil.copy(EXAMPLES / "s100001.yaml", folder / "a.yaml")
     shutil.copy(EXAMPLES / "s100001.yaml", folder / "b.yaml")  # the same student again
-    (folder / "c.yaml").write_text("student: s9\nvariant: ZZZZZ\nanswers: {ex3a: '13'}\n",
+    (folder / "c.yaml").write_text("student: s9\nvariant: 'K7Q2!'\nanswers: {ex3a: '13'}\n",
                                    "utf-8")
     (folder / "d.yaml").write_text("student: s8\nanswers: {ex3a: '13', ex8q: '1'}\n", "utf-8")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["grade", "inf5860-2019", str(folder), "-o", str(out)])
     assert result.exit_code == 3
-    assert "graded 2 students" in result.output and "2 inputs not graded, 1 warnings" \
-        in result.output
-    errors = list(csv.DictReader((out / "errors.csv").open(encoding="utf-8")))
+    assert "graded 2 students" in result.output and "grading:" not in result.output  # no bar
+    assert "2 inputs not graded, 1 warnings" in result.output
+    errors = read_errors(out)
     assert [(Path(e["file"]).name, e["severity"]) for e in errors] == [
         ("b.yaml", "error"), ("c.yaml", "error"), ("d.yaml", "warning")]
     assert "duplicate student id" in errors[0]["problem"] and "a.yaml" in errors[0]["problem"]
-    assert "ZZZZZ" in errors[1]["problem"] and errors[2]["part"] == "ex8q"
-    scores = {r["student"] for r in csv.DictReader((out / "scores.csv").open())}
-    assert scores == {"s100001", "s8"}
+    assert "K7Q2!" in errors[1]["problem"] and errors[2]["part"] == "ex8q"
+    assert set(read_scores(out)) == {"s100001", "s8"}
+
+
+def test_a_variant_missing_from_the_frozen_key_is_reported(tmp_path):
+    api.make_papers("inf5860-2019", tmp_path / "papers")  # key.json with the original only
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "x.yaml").write_text("student: s1\nvariant: K7Q2M\nanswers: {}\n",
+                                            "utf-8")
+    summary = grade([tmp_path / "in"], tmp_path / "out", key=tmp_path / "papers" / "key.json")
+    assert summary.students == 0 and summary.errors == 1
+    assert "K7Q2M" in read_errors(tmp_path / "out")[0]["problem"]
 
 
 def test_hostile_student_ids_stay_inside_the_feedback_folder(tmp_path):

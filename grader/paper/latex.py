@@ -11,8 +11,8 @@ from typing import Any
 import jinja2
 
 from grader.model import Exam, Figure, Variant
+from grader.paper.texfigure import PREAMBLE, graph_picture
 from grader.paper.texmarkdown import escape_tex, markdown_to_latex
-from grader.paper.tikz import PREAMBLE, graph_tikz
 from grader.paper.view import TEMPLATES, Style, paper_view
 
 
@@ -33,7 +33,7 @@ def _latex_text(text: str) -> Tex:
 
 
 def _latex_figure(figure: Figure, values: Mapping[str, str] | None) -> Tex:
-    body = graph_tikz(figure.data, values) if figure.kind == "graph" else ""
+    body = graph_picture(figure.data, values) if figure.kind == "graph" else ""
     caption = rf"\par{{\small\itshape {escape_tex(figure.caption)}}}" if figure.caption else ""
     return Tex(f"\\begin{{center}}\n{body}{caption}\n\\end{{center}}")
 
@@ -107,7 +107,7 @@ def latex_document(exam: Exam, papers: Sequence[PaperSpec], key: bool = False,
     views = [_paper(exam, spec, key) for spec in papers]
     single = papers[0].variant.variant_id if len(papers) == 1 else ""
     return _environment().get_template("paper.tex.j2").render(
-        papers=views, key=key, duplex=duplex, tikz_preamble=Tex(PREAMBLE),
+        papers=views, key=key, duplex=duplex, figure_preamble=Tex(PREAMBLE),
         pdf_title=Tex(_pdf_title(exam, key, single)),
         exam={"course": exam.course, "title": exam.title, "date": exam.date,
               "duration": exam.duration, "aids": exam.aids})

@@ -78,9 +78,13 @@ def _lost_lines(score: PartScore) -> tuple[str, ...]:
     """What was missing and why; nothing when the part got full marks (capped criteria)."""
     if score.score >= score.max:
         return ()
-    return tuple(f"{c.id} ({format_points(c.max - c.points)} lost): "
-                 f"{c.feedback or 'not found in your answer'}"
-                 for c in score.criteria if c.points < c.max)
+    missing = [c for c in score.criteria if c.points < c.max]
+    # Alternatives (groups, "best N", capped parts) can miss more than the part lost: then
+    # each line says what the criterion could have given, not what it cost.
+    over = sum(c.max - c.points for c in missing) > score.max - score.score
+    label = "up to {}" if over else "{} lost"
+    return tuple(f"{c.id} ({label.format(format_points(c.max - c.points))}): "
+                 f"{c.feedback or 'not found in your answer'}" for c in missing)
 
 
 def _gained_lines(score: PartScore) -> tuple[str, ...]:

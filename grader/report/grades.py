@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 from grader.errors import InputError
 
@@ -14,6 +15,7 @@ DEFAULT_SCALE: tuple[tuple[str, Fraction], ...] = (
 )
 
 
+@lru_cache(maxsize=4096)  # a class has few distinct point values; rendering asks often
 def format_points(value: Fraction) -> str:
     """Points as a teacher writes them: exact when the decimal terminates.
 

@@ -111,9 +111,13 @@ class BatchWriter:
         }
         written = [write_text_atomic(self.out_dir / name, text) for name, text in files.items()]
         written.append(self._write_details(order))
-        self._spool.close()
+        self.close()
         _fsync_dir(self.out_dir / FEEDBACK_DIR)
         return written, self.stats.summary()
+
+    def close(self) -> None:
+        """Drop the spool (also when the batch stops early)."""
+        self._spool.close()
 
     def _write_details(self, order: Sequence[str]) -> Path:
         """details.jsonl sorted by student, streamed from the spool into an atomic file."""

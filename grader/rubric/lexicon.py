@@ -53,7 +53,7 @@ GROUPS: tuple[Group, ...] = (
     Group("explode", ("explode", "blow up"), ("diverge", "grow large", "become large")),
     # verbs of change
     Group("change", ("change", "modify", "alter", "adjust"),
-          ("vary", "varies", "adapt", "update", "updated", "tune", "tweak")),
+          ("vary", "varies", "adapt", "tweak")),  # not "update": its own concept in ML
     Group("add", ("add", "append", "insert", "attach"),
           ("put in", "extend with", "concatenate", "added")),
     Group("keep", ("keep", "preserve", "maintain", "retain"),

@@ -23,7 +23,7 @@ from grader.rubric.patterns import (
     Word,
     _possible,
 )
-from grader.rubric.text import NEGATION, PURPOSE, normalize_word, scan, stem
+from grader.rubric.text import normalize_word, scan, stem
 
 NEGATION_WINDOW = 3
 _MAX_SPANS = 24  # per node and sentence: enough witnesses, no blow-up on long answers
@@ -115,38 +115,36 @@ class Matcher:
         if not joined and len(norm) >= MIN_TYPO_LEN - 1:
             typo = {w for w in self.fuzzy if w not in exact and _one_typo(norm, stemmed, w)}
         found = tuple((w, False) for w in exact) + tuple((w, True) for w in typo)
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        cache[norm] = found
+        cache[norm] = found  # read() bounds the caches, between answers
         return found
 
     def read(self, text: str) -> Doc:
         """Scan an answer once and find every pattern word in it."""
-        surfaces, norms, _, sentences, roles, starts = scan(text)
-        hits: dict[Word, list[Span]] = {}
+        surfaces, norms, starts, negations, purposes = scan(text)
         single_cache, joined_cache, heads = self._cache, self._joined_cache, self.heads
-        last, new = len(norms) - 1, tuple.__new__  # new: a Span without a Python frame
-        for i, norm in enumerate(norms):
-            single = single_cache.get(norm)
-            if single is None:
-                single = self.lookup(norm)
-            if single:
-                s = sentences[i]
+        if len(single_cache) > _CACHE_LIMIT or len(joined_cache) > _CACHE_LIMIT:
+            single_cache.clear()  # between answers: a cached tuple is never lost mid-answer
+            joined_cache.clear()
+        hits: dict[Word, list[Span]] = {}
+        new = tuple.__new__  # a Span without NamedTuple.__new__'s Python frame
+        bounds = (*starts[1:], len(norms)) if norms else ()  # one past each sentence's end
+        for s, end in enumerate(bounds):
+            for i in range(starts[s], end):
+                norm = norms[i]
+                single = single_cache.get(norm)
+                if single is None:
+                    single = self.lookup(norm)
                 for w, typo in single:
                     hits.setdefault(w, []).append(new(Span, (i, i, (i,), typo, s)))
-            if i < last and norm in heads and sentences[i + 1] == sentences[i]:
-                found = joined_cache.get(norm + norms[i + 1])
-                if found is None:
-                    found = self.lookup(norm + norms[i + 1], joined=True)
-                for w, _ in found:
-                    if all(w is not x for x, _ in single):
-                        span = (i, i + 1, (i, i + 1), False, sentences[i])
-                        hits.setdefault(w, []).append(new(Span, span))
-        negations = tuple(i for i, r in enumerate(roles) if r == NEGATION) if NEGATION in roles \
-            else ()
-        purposes = tuple(i for i, r in enumerate(roles) if r == PURPOSE) if PURPOSE in roles \
-            else ()
-        return Doc(surfaces, starts, hits, negations, purposes)
+                if norm in heads and i + 1 < end:
+                    found = joined_cache.get(norm + norms[i + 1])
+                    if found is None:
+                        found = self.lookup(norm + norms[i + 1], joined=True)
+                    for w, _ in found:
+                        if all(w is not x for x, _ in single):
+                            span = (i, i + 1, (i, i + 1), False, s)
+                            hits.setdefault(w, []).append(new(Span, span))
+        return Doc(surfaces, starts, hits, tuple(negations), tuple(purposes))
 
 
 def _close(a: str, b: str) -> bool:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 import snowballstemmer
@@ -145,72 +146,82 @@ def normalize_word(word: str) -> tuple[str, str]:
     return word, _STEMMER.stemWord(word)
 
 
-def _abbreviation(norms: list[str], first: int) -> bool:
-    """Whether a "." right after `norms` ends an abbreviation ("e.g.", "etc.") not a sentence."""
-    last = norms[-1]
+def _abbreviation(words: list[str]) -> bool:
+    """Whether a "." right after `words` ends an abbreviation ("e.g.", "etc.") not a sentence."""
+    last = words[-1].casefold()
     if last in _ABBREVIATIONS:
         return True
-    before = norms[-2] if len(norms) - 2 >= first else ""
+    before = words[-2].casefold() if len(words) > 1 else ""
     return (before, last) in (("e", "g"), ("i", "e"))
 
 
-# One scan finds words (group 1), a single full stop that may end a sentence (group 2) and the
-# other sentence ends: . ! ? before whitespace or the end, and line breaks (bullet lists).
-_SCAN_RE = re.compile(r"([^\W_]+(?:'[^\W_]+)*)|(\.)(?=\s|$)|[.!?]+(?=\s|$)|\n")
-
-PLAIN, NEGATION, PURPOSE = 0, 1, 2  # what a word does to the words after it
-
+# Sentence ends: . ! ? before whitespace or the end, and line breaks (bullet lists).
+_END_RE = re.compile(r"[.!?]+(?=\s|$)|\n")
 
 class Scan(NamedTuple):
     """An answer's words as parallel lists (no object per word: the matcher's hot path).
 
-    ``roles`` holds PLAIN, NEGATION (it negates what follows) or PURPOSE (a negation waived
-    inside a purpose clause); ``starts`` the index of each sentence's first word.
+    ``starts`` holds the index of each sentence's first word; ``negations`` the words that
+    negate what follows; ``purposes`` the negations waived inside a purpose clause.
     """
 
     surfaces: list[str]
     norms: list[str]
-    stems: list[str]
-    sentences: list[int]
-    roles: list[int]
     starts: list[int]
+    negations: list[int]
+    purposes: list[int]
 
 
 def scan(text: str) -> Scan:
-    """Split an answer into words with sentence numbers and negation roles.
+    """Split an answer into words with sentence starts and negation roles.
 
     Hyphens and punctuation separate words; sentences without words are not counted; "not
     only" is not a negation, nor is a negation inside a purpose clause ("so that it does not
     explode", "in order not to overfit").
 
     >>> found = scan("It doesn't explode. So that it doesn't explode!")
-    >>> found.norms[:4], found.roles, found.starts
-    (['it', 'not', 'explode', 'so'], [0, 1, 0, 0, 0, 0, 2, 0], [0, 3])
+    >>> found.norms[:4], found.starts, found.negations, found.purposes
+    (['it', 'not', 'explode', 'so'], [0, 3], [1], [6])
+    >>> scan("E.g. this, i.e. that. Done").starts
+    [0, 6]
     """
     clean = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
-    out = Scan([], [], [], [], [], [])
-    surfaces, norms, stems, sentences, roles, starts = out
-    number = first = 0  # sentence number, index of its first word
-    words = _WORDS
-    for surface, dot in _SCAN_RE.findall(clean):  # findall: the tokenizer's hot loop
-        if not surface:  # a sentence end
-            if len(norms) > first and not (dot and _abbreviation(norms, first)):
-                number, first = number + 1, len(norms)
-            continue
-        norm, stemmed, negation = words.get(surface) or _word(surface)
-        if len(norms) == first:
-            starts.append(first)
-        role = PLAIN
-        if negation:
-            role = PURPOSE if _purposive(norms, roles, first) else NEGATION
-        elif norm in _NEGATION_BREAKERS and len(norms) > first and roles[-1] == NEGATION:
-            roles[-1] = PLAIN
-        surfaces.append(surface)
-        norms.append(norm)
-        stems.append(stemmed)
-        sentences.append(number)
-        roles.append(role)
+    out = Scan([], [], [], [], [])
+    pending: list[str] = []  # the words of a sentence still open (after an abbreviation)
+    pos = 0
+    for end in _END_RE.finditer(clean):  # a few per answer; the per-word work runs in C
+        pending += _TOKEN_RE.findall(clean, pos, end.start())
+        pos = end.end()
+        if pending and not (end.group() == "." and _abbreviation(pending)):
+            _add_sentence(out, pending)
+            pending = []
+    pending += _TOKEN_RE.findall(clean, pos)
+    if pending:
+        _add_sentence(out, pending)
     return out
+
+
+_NORM, _ROLE = itemgetter(0), itemgetter(2)
+
+
+def _add_sentence(out: Scan, words: list[str]) -> None:
+    """Append one sentence's words (map and extend: no Python loop unless a word negates)."""
+    entries = list(map(_WORDS.get, words))
+    if None in entries:
+        entries = [e or _word(w) for e, w in zip(entries, words, strict=True)]
+    surfaces, norms, starts, negations, purposes = out
+    first = len(norms)
+    starts.append(first)
+    surfaces += words
+    norms += map(_NORM, entries)
+    if not any(map(_ROLE, entries)):  # most sentences neither negate nor say "not only"
+        return
+    for here, (_, _, role) in enumerate(entries, first):
+        if role == NEGATION:
+            waived = _purposive(norms, negations, first, here)
+            (purposes if waived else negations).append(here)
+        elif role == BREAKER and negations and negations[-1] == here - 1 >= first:
+            negations.pop()  # "not only ..." does not negate
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
@@ -224,28 +235,33 @@ def tokenize(text: str) -> tuple[Token, ...]:
     >>> [t.norm for t in tokenize("so that they do not explode") if t.purpose]
     ['not']
     """
-    found = scan(text)
-    return tuple(Token(surface, norm, stemmed, sentence, role == NEGATION, role == PURPOSE)
-                 for surface, norm, stemmed, sentence, role
-                 in zip(*found[:5], strict=True))
+    surfaces, norms, starts, negations, purposes = scan(text)
+    negated, waived = set(negations), set(purposes)
+    tokens, sentence = [], -1
+    for i, (surface, norm) in enumerate(zip(surfaces, norms, strict=True)):
+        sentence += sentence + 1 < len(starts) and starts[sentence + 1] == i
+        tokens.append(Token(surface, norm, _word(surface)[1], sentence, i in negated,
+                            i in waived))
+    return tuple(tokens)
 
 
-def _purposive(norms: list[str], roles: list[int], first: int) -> bool:
-    """Whether a negation about to follow `norms` opens no denial but a purpose clause.
+def _purposive(norms: list[str], negations: list[int], first: int, here: int) -> bool:
+    """Whether the negation at `here` opens no denial but a purpose clause (looking back to
+    the sentence's `first` word).
 
     >>> def check(text):
-    ...     found = scan(text)
-    ...     return _purposive(found.norms, found.roles, 0)
+    ...     found = scan(text + " not")
+    ...     return bool(found.purposes)
     >>> [check(t) for t in ["so that the weights do", "in order", "it is important to",
     ...                     "it does", "so that it is big but it does"]]
     [True, True, True, False, False]
     """
-    if len(norms) > first and norms[-1] in ("to", "lest"):  # "to not overfit"
+    if here > first and norms[here - 1] in ("to", "lest"):  # "to not overfit"
         return True
-    lo = max(first, len(norms) - PURPOSE_REACH - 2)
-    for k in range(len(norms) - 1, lo - 1, -1):
+    lo = max(first, here - PURPOSE_REACH - 2)
+    for k in range(here - 1, lo - 1, -1):
         word = norms[k]
-        if word in _CLAUSE_BREAKS or roles[k] == NEGATION:
+        if word in _CLAUSE_BREAKS or (negations and k in negations[-3:]):
             return False
         prev = norms[k - 1] if k > first else ""
         if (prev, word) in _PURPOSE_PAIRS or word == "lest":
@@ -255,15 +271,17 @@ def _purposive(norms: list[str], roles: list[int], first: int) -> bool:
     return False
 
 
-_WORDS: dict[str, tuple[str, str, bool]] = {}
+NEGATION, BREAKER = 1, 2  # a word's role: negates what follows; "only" after "not" undoes it
+_WORDS: dict[str, tuple[str, str, int]] = {}
 
 
-def _word(surface: str) -> tuple[str, str, bool]:
-    """(norm, stem, is a negation) of a word as written; cached, answers share most words."""
+def _word(surface: str) -> tuple[str, str, int]:
+    """(norm, stem, role) of a word as written; cached, answers share most words."""
     found = _WORDS.get(surface)
     if found is None:
         norm, stemmed = normalize_word(surface.casefold())
-        found = (norm, stemmed, norm in NEGATIONS)
+        role = NEGATION if norm in NEGATIONS else BREAKER if norm in _NEGATION_BREAKERS else 0
+        found = (norm, stemmed, role)
         if len(_WORDS) > 100_000:
             _WORDS.clear()
         _WORDS[surface] = found

@@ -1,0 +1,147 @@
+"""report.html, class statistics, --compare (changes.csv) and feedback content."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from grader import api
+from grader.cli import cli
+from grader.grading import AppliedOverride, StudentResult
+from grader.model import CriterionResult, PartScore
+from grader.report import plots
+from grader.report.feedback import feedback_markdown
+from grader.report.stats import ClassStats, StatRow, correlation, cronbach_alpha, stat_row
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "submissions"
+RUBRIC = ROOT / "rubrics" / "inf5860_2019.yaml"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    api.grade("inf5860-2019", [EXAMPLES], out)
+    return out
+
+
+def test_report_opens_offline_with_inline_plots(graded):
+    html = (graded / "report.html").read_text("utf-8")
+    assert html.count("<svg") == 3 and "<script" not in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched
+    assert "<?xml" not in html and "<metadata>" not in html
+    assert "Cronbach's alpha" in html and "item-rest r" in html
+    assert "<strong>8</strong> students graded" in html
+    for part in ("ex1a", "ex3c", "ex7c"):
+        assert f"<td>{part}</td>" in html
+    assert "Parts flagged most for review" in html
+
+
+def test_report_contains_no_student_text(graded):
+    html = (graded / "report.html").read_text("utf-8")
+    assert "s100004" not in html and "zero-centered" not in html
+
+
+def _matrix_stats(matrix: list[list[float]]) -> ClassStats:
+    stats = ClassStats(tuple(f"p{i}" for i in range(len(matrix[0]))), (2.0,) * len(matrix[0]))
+    for row in matrix:
+        done = [x for x in row if not math.isnan(x)]
+        stats.add(StatRow(tuple(row), (), (), (), sum(done), 2.0 * len(done)), "A")
+    return stats
+
+
+def test_alpha_and_item_rest_correlation_match_their_formulas():
+    matrix = [[2, 2, 1], [1, 1, 0], [0, 1, 0], [2, 1, 2], [1, 0, 0]]
+    summary = _matrix_stats(matrix).summary()
+    x = np.array(matrix, dtype=float)
+    k, variances = 3, x.var(axis=0, ddof=1).sum()
+    assert summary.alpha == pytest.approx(k / (k - 1) * (1 - variances / x.sum(1).var(ddof=1)))
+    rest = x.sum(axis=1) - x[:, 0]
+    assert summary.items[0].discrimination == pytest.approx(np.corrcoef(x[:, 0], rest)[0, 1])
+    assert summary.items[2].difficulty == pytest.approx(0.3)  # mean 0.6 of 2 points
+
+
+def test_parts_not_taken_are_left_out_not_counted_as_zero():
+    nan = math.nan
+    summary = _matrix_stats([[2, 1, nan], [1, 1, 2], [0, 0, nan], [2, 2, 1]]).summary()
+    assert summary.items[2].n == 2 and summary.items[2].mean == 1.5
+    assert summary.alpha_parts == ("p0", "p1")
+    assert math.isnan(correlation(np.array([1.0, 1, 1]), np.array([0.0, 1, 2])))
+    assert math.isnan(cronbach_alpha(np.zeros((0, 3))))
+
+
+def test_stat_row_of_a_result_with_override_and_flags():
+    scores = (PartScore("s", "ex2a", Fraction(1, 2), Fraction(1), flags=("borderline",)),
+              PartScore("s", "ex3a", Fraction(0), Fraction(1), notes=("blank",)))
+    result = StudentResult("s", "original", "f", scores,
+                           (AppliedOverride("ex2a", Fraction(0), Fraction(1, 2), "ok"),))
+    row = stat_row(result, ["ex2a", "ex3a", "ex7a"])
+    assert row.scores[:2] == (0.5, 0.0) and math.isnan(row.scores[2])
+    assert row.flags == (("ex2a", "borderline"),) and row.blanks == ("ex3a",)
+    assert row.overrides == ("ex2a",) and (row.total, row.max) == (0.5, 2.0)
+
+
+def test_plots_are_deterministic_svg():
+    summary = _matrix_stats([[2, 2, 1], [1, 1, 0], [0, 1, 0], [2, 1, 2]]).summary()
+    first = plots.totals_histogram(summary, [("A", 89.0)])
+    assert first.startswith("<svg") and first == plots.totals_histogram(summary, [("A", 89.0)])
+    assert plots.difficulty_discrimination(summary) == plots.difficulty_discrimination(summary)
+
+
+def test_compare_explains_what_changed_for_whom_and_why(graded, tmp_path):
+    rubric = RUBRIC.read_text("utf-8")
+    anchor = '          - "(neuron|weight*) ~ redundan*"\n'
+    assert anchor in rubric
+    (tmp_path / "r.yaml").write_text(rubric.replace(anchor, anchor + '          - "is random"\n'),
+                                     "utf-8")
+    (tmp_path / "o.yaml").write_text(
+        "- {student: s100007, part: ex3b, points: 1, reason: stride on the figure}\n", "utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, [
+        "grade", "inf5860-2019", str(EXAMPLES), "-o", str(out), "--rubric",
+        str(tmp_path / "r.yaml"), "--overrides", str(tmp_path / "o.yaml"), "--compare",
+        str(graded)])
+    assert result.exit_code == 0, result.output
+    assert "changed: s100004 ex2a: 0 -> 1 (now met: same-learning)" in result.output
+    assert "changed: s100007 ex3b: 0 -> 1 (override 1 (rubric 0): stride on the figure)" \
+        in result.output
+    assert "2 part scores changed since" in result.output
+    with (out / "changes.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["student"], r["part"], r["old"], r["new"], r["change"]) for r in rows] == [
+        ("s100004", "ex2a", "0", "1", "+1"), ("s100007", "ex3b", "0", "1", "+1")]
+
+
+def test_compare_with_the_output_folder_itself(tmp_path):
+    out = tmp_path / "out"
+    api.grade("inf5860-2019", [EXAMPLES], out)
+    (tmp_path / "o.yaml").write_text(
+        "- {student: s100002, part: ex3a, points: 1, reason: illegible but right}\n", "utf-8")
+    summary = api.grade("inf5860-2019", [EXAMPLES], out, overrides=tmp_path / "o.yaml",
+                        compare=out)
+    assert [c.line() for c in summary.changes] == [
+        "s100002 ex3a: 0 -> 1 (override 1 (rubric 0): illegible but right)"]
+    again = api.grade("inf5860-2019", [EXAMPLES], out, compare=out)  # override removed
+    assert "override removed" in again.changes[0].why
+
+
+def test_feedback_explains_only_real_losses_and_shows_the_model_answer():
+    exam = api.load_context("inf5860-2019").exam
+    full = PartScore("s", "ex2a", Fraction(1), Fraction(1), criteria=(
+        CriterionResult("same-learning", Fraction(1), Fraction(1), True, ("same",)),
+        CriterionResult("symmetry", Fraction(0), Fraction(1), False, (), "Say symmetry.")))
+    lost = PartScore("s", "ex2c", Fraction(0), Fraction(2), answer="<b>no</b>", criteria=(
+        CriterionResult("purpose", Fraction(0), Fraction(1), False),))
+    result = StudentResult("s", "original", "f", (full, lost))
+    text = feedback_markdown(exam, result, None, {"ex2a": "Model A.", "ex2c": "Model C."})
+    ex2a, ex2c = text.split("## ex2c")
+    assert "Where points were lost" not in ex2a and "Model A." not in ex2a
+    assert "purpose (1 lost): not found in your answer" in ex2c
+    assert "A full answer would say: Model C." in ex2c
