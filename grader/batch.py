@@ -60,6 +60,7 @@ class _Worker:
         self.setup = setup
         self.ctx = setup.make_context()
         self.cache = ResultCache(setup.cache_dir, setup.use_cache)
+        self.overrides = dict(setup.overrides)
         self.models = {p: r.model_answer for p, r in self.ctx.rubric.parts.items()
                        if r.kind == "text" and r.model_answer}
 
@@ -70,32 +71,36 @@ class _Worker:
         if outcome is not None:
             outcome = with_source(outcome, sub.source)
         else:
-            outcome = _grade_safely(sub, self.ctx)
-            self.cache.put(key, outcome)
+            outcome, ok = _grade_safely(sub, self.ctx)
+            if ok:  # an internal error is not remembered: the next run tries again
+                self.cache.put(key, outcome)
         items: list[Rendered | IngestProblem] = []
         for item in outcome:
             if isinstance(item, StudentResult):
-                item = apply_overrides(item, dict(self.setup.overrides))
-                items.append(self._render(item))
-            else:
-                items.append(item)
+                item = self._render(apply_overrides(item, self.overrides))
+            items.append(item)
         return seq, items, hit
 
-    def _render(self, result: StudentResult) -> Rendered:
+    def _render(self, result: StudentResult) -> Rendered | IngestProblem:
         try:
             variant = self.ctx.variant(result.variant)
         except Exception:  # noqa: BLE001 - feedback then quotes the exam's own text
             variant = None
-        return render_student(self.setup.out_dir, self.ctx.exam, result, variant,
-                              self.setup.scale, self.models)
+        try:
+            return render_student(self.setup.out_dir, self.ctx.exam, result, variant,
+                                  self.setup.scale, self.models)
+        except Exception as exc:  # noqa: BLE001 - one student's outputs must not stop a batch
+            return IngestProblem(result.source, f"internal error while writing the outputs: "
+                                 f"{exc!r}", student=result.student)
 
 
-def _grade_safely(sub: Submission, ctx: GradingContext) -> list:
+def _grade_safely(sub: Submission, ctx: GradingContext) -> tuple[list, bool]:
+    """The outcome of grading one submission, and False if it failed unexpectedly."""
     try:
-        return list(grade_submission(sub, ctx))
+        return list(grade_submission(sub, ctx)), True
     except Exception as exc:  # noqa: BLE001 - one broken submission must not stop a batch
         return [IngestProblem(sub.source, f"internal error while grading: {exc!r}",
-                              student=sub.student)]
+                              student=sub.student)], False
 
 
 _WORKER: _Worker | None = None

@@ -113,7 +113,8 @@ def paper(exam: str, out_dir: Path, count: int | None, seed: int | None, roster:
 @click.option("-o", "--out", "out_dir", type=PathArg, required=True, help="Output folder.")
 @click.option("--key", type=ExistingPath, help="Frozen key.json from `grader paper`.")
 @click.option("--rubric", type=ExistingPath, help="Rubric YAML (default: the bank's).")
-@click.option("--scale", help="Grade letters, e.g. A=89,B=77,C=65,D=53,E=41 (percent needed).")
+@click.option("--scale", help="Grade letters as the percent needed for each (default "
+              "A=89,B=77,C=65,D=53,E=41; below E: F).")
 @click.option("--overrides", type=ExistingPath,
               help="overrides.yaml: the teacher's scores (student, part, points, reason), "
                    "applied on every regrade.")

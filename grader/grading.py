@@ -47,7 +47,7 @@ class StudentResult:
         return sum((s.max for s in self.scores), Fraction(0))
 
 
-MEMO_SIZE = 20_000  # non-text scores remembered per process (a few MB at most)
+MEMO_SIZE = 4_096  # non-text scores remembered per process (~10 MB at most)
 
 
 @dataclass(frozen=True)

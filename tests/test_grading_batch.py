@@ -198,3 +198,21 @@ def test_hostile_student_ids_stay_inside_the_feedback_folder(tmp_path):
     html = page.read_text("utf-8")
     assert "<script>" not in html and "&lt;script&gt;alert(1)" in html
     assert not list(tmp_path.glob("evil*"))
+
+
+def test_a_crash_on_one_student_is_reported_and_not_cached(klass, tmp_path, monkeypatch):
+    real = batch.grade_submission
+
+    def crashing(sub, ctx):
+        if sub.student == "g005":
+            raise ZeroDivisionError("boom")
+        return real(sub, ctx)
+
+    monkeypatch.setattr(batch, "grade_submission", crashing)
+    summary = grade([klass], tmp_path / "out")
+    assert summary.students == 31 and summary.errors == 1
+    assert "internal error while grading: ZeroDivisionError('boom')" in \
+        read_errors(tmp_path / "out")[0]["problem"]
+    monkeypatch.setattr(batch, "grade_submission", real)
+    again = grade([klass], tmp_path / "out")
+    assert again.students == 32 and again.cached == 31

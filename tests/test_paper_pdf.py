@@ -209,6 +209,14 @@ def test_tex_error_names_the_file_and_first_error(tmp_path):
     assert (tmp_path / "broken.log").is_file() and (tmp_path / "broken.tex").is_file()
 
 
+def test_tex_cannot_read_files_outside_its_folder(tmp_path):
+    secret = tmp_path / "secret.tex"
+    secret.write_text("SECRET", encoding="utf-8")
+    source = f"\\documentclass{{article}}\\begin{{document}}\\input{{{secret}}}\\end{{document}}\n"
+    with pytest.raises(AuthoringError, match="not found"):
+        build_pdfs({"reader": (source, 1)}, tmp_path / "keep")
+
+
 def test_missing_tex_says_what_to_install(monkeypatch, tmp_path):
     from grader import api
 

@@ -145,3 +145,23 @@ def test_feedback_explains_only_real_losses_and_shows_the_model_answer():
     assert "Where points were lost" not in ex2a and "Model A." not in ex2a
     assert "purpose (1 lost): not found in your answer" in ex2c
     assert "A full answer would say: Model C." in ex2c
+
+
+@pytest.mark.parametrize("rows", [[], [[1.0, 2.0, 0.0]], [[1.0, 2.0, math.nan]] * 2])
+def test_tiny_classes_give_undefined_statistics_not_warnings(rows):
+    stats = ClassStats(("p0", "p1", "p2"), (2.0, 2.0, 2.0))
+    for row in rows:
+        stats.add(StatRow(tuple(row), (), (), (), 3.0, 6.0), "C")
+    summary = stats.summary()  # pytest turns numpy's RuntimeWarnings into errors
+    assert summary.students == len(rows) and math.isnan(summary.alpha)
+    assert plots.totals_histogram(summary, []).startswith("<svg")
+    assert plots.difficulty_discrimination(summary).startswith("<svg")
+
+
+def test_alternative_criteria_say_up_to_not_lost():
+    exam = api.load_context("inf5860-2019").exam
+    capped = PartScore("s", "ex2a", Fraction(0), Fraction(1), criteria=(
+        CriterionResult("same-learning", Fraction(0), Fraction(1), False, (), "Say why."),
+        CriterionResult("symmetry", Fraction(0), Fraction(1), False, (), "Say symmetry.")))
+    text = feedback_markdown(exam, StudentResult("s", "original", "f", (capped,)))
+    assert "- same-learning (up to 1): Say why." in text and "lost):" not in text

@@ -17,6 +17,7 @@ from grader.model import RawAnswer, Submission
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 MAX_FILE_BYTES = 5_000_000  # a submission file larger than this is not a submission
+MAX_CSV_BYTES = 500_000_000  # a CSV holds a whole class (10,000 students of 2019: 17 MB)
 MAX_ANSWER_CHARS = 20_000  # longer answers are cut (and flagged) before grading
 ALLOWED_KEYS = {"student", "exam", "variant", "course", "answers"}
 CSV_FIXED_COLUMNS = ("student", "variant", "exam", "course")
@@ -73,8 +74,9 @@ def read_text(path: Path) -> tuple[str, list[str]]:
     """
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"file is {size} bytes, more than {MAX_FILE_BYTES}", file=str(path))
+        limit = MAX_CSV_BYTES if path.suffix.lower() == ".csv" else MAX_FILE_BYTES
+        if size > limit:
+            raise InputError(f"file is {size} bytes, more than {limit}", file=str(path))
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None

@@ -98,7 +98,10 @@ def _fail(folder: Path, name: str, keep: Path, why: str) -> AuthoringError:
 
 def _compile(program: str, folder: Path, name: str, papers: int, keep: Path) -> None:
     """Two pdflatex passes over one document (the first in draft mode: no PDF written)."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+    # paranoid file access: exam texts' math goes to TeX as written, so a \input{/etc/...}
+    # in a bank must not read (or write) files outside the temporary folder
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1",
+           "openin_any": "p", "openout_any": "p", "max_print_line": "1000"}  # unwrapped log
     limit = TIMEOUT_S + PER_PAPER_S * papers
     for flags in (("-draftmode",), ()):
         try:

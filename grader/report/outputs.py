@@ -43,6 +43,13 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return buffer.getvalue()
 
 
+def csv_line(row: Sequence[str]) -> str:
+    """One CSV line (spreadsheet-safe cells, ending in a newline), as csv_text writes rows."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerow([csv_safe(cell) for cell in row])
+    return buffer.getvalue()
+
+
 def csv_safe(cell: str) -> str:
     """Neutralize spreadsheet formulas in student-controlled cells (CSV injection)."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(cell) \

@@ -46,7 +46,7 @@ class ClassStats:
     parts: tuple[str, ...]
     maxima: tuple[float, ...]
     flat: array = field(default_factory=lambda: array("d"))  # one row per student
-    totals: list[tuple[float, float]] = field(default_factory=list)  # (total, max) per student
+    totals: array = field(default_factory=lambda: array("d"))  # total, max, total, max...
     grades: Counter = field(default_factory=Counter)
     flags: Counter = field(default_factory=Counter)  # (part, flag) -> count
     blanks: Counter = field(default_factory=Counter)
@@ -59,20 +59,20 @@ class ClassStats:
             self.flags[part, flag] += 1
         self.blanks.update(row.blanks)
         self.overrides.update(row.overrides)
-        self.totals.append((row.total, row.max))
+        self.totals.extend((row.total, row.max))
         self.grades[grade] += 1
 
     def summary(self) -> ClassSummary:
         """The statistics of every student added so far."""
         matrix = np.frombuffer(self.flat, dtype=float).reshape(-1, len(self.parts))
-        totals = np.array([t for t, _ in self.totals], dtype=float)
-        maxima = np.array([m for _, m in self.totals], dtype=float)
+        pairs = np.frombuffer(self.totals, dtype=float).reshape(-1, 2)
+        totals, maxima = pairs[:, 0].copy(), pairs[:, 1].copy()
         percent = np.divide(totals * 100, maxima, out=np.zeros_like(totals), where=maxima > 0)
         items = tuple(self._item(i, matrix) for i in range(len(self.parts)))
         flagged = sorted(((sum(n for (p, _), n in self.flags.items() if p == part), part)
                           for part in self.parts), key=lambda x: (-x[0], x[1]))
         return ClassSummary(
-            students=len(self.totals), percent=tuple(float(x) for x in percent),
+            students=len(self.totals) // 2, percent=tuple(float(x) for x in percent),
             mean_percent=_mean(percent), median_percent=_median(percent),
             sd_percent=_sd(percent), items=items, alpha=cronbach_alpha(matrix),
             alpha_parts=tuple(p for p, ok in zip(self.parts, _complete(matrix), strict=True)

@@ -83,8 +83,8 @@ class BatchWriter:
         spool_dir.mkdir(parents=True, exist_ok=True)
         self._spool = tempfile.TemporaryFile(dir=spool_dir)  # details lines, input order
         self._index: dict[str, tuple[int, int]] = {}
-        self._rows: dict[str, list[str]] = {}
-        self._review: dict[str, list[list[str]]] = {}
+        self._rows: dict[str, str] = {}  # student -> scores.csv line (a str: ~10x smaller)
+        self._review: dict[str, str] = {}  # student -> review.csv lines
         self.stats = ClassStats(tuple(p.id for p in exam.parts),
                                 tuple(float(p.points) for p in exam.parts))
 
@@ -92,9 +92,10 @@ class BatchWriter:
         data = rendered.details.encode("utf-8")
         self._index[rendered.student] = (self._spool.tell(), len(data))
         self._spool.write(data)
-        self._rows[rendered.student] = rendered.score_row
+        self._rows[rendered.student] = outputs.csv_line(rendered.score_row)
         if rendered.review_rows:
-            self._review[rendered.student] = rendered.review_rows
+            self._review[rendered.student] = "".join(map(outputs.csv_line,
+                                                         rendered.review_rows))
         self.stats.add(rendered.stats, rendered.grade)
 
     def finish(self, problems: Sequence[IngestProblem]) -> tuple[list[Path], ClassSummary]:
@@ -102,10 +103,10 @@ class BatchWriter:
         order = sorted(self._rows)
         part_ids = [p.id for p in self.exam.parts]
         files = {
-            "scores.csv": outputs.csv_text(outputs.scores_header(part_ids),
-                                           [self._rows[s] for s in order]),
-            "review.csv": outputs.csv_text(outputs.REVIEW_HEADER,
-                                           [r for s in order for r in self._review.get(s, [])]),
+            "scores.csv": outputs.csv_text(outputs.scores_header(part_ids), [])
+            + "".join(self._rows[s] for s in order),
+            "review.csv": outputs.csv_text(outputs.REVIEW_HEADER, [])
+            + "".join(self._review.get(s, "") for s in order),
             "errors.csv": outputs.csv_text(outputs.ERRORS_HEADER,
                                            [outputs.error_row(p) for p in problems]),
         }

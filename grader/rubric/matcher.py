@@ -197,16 +197,18 @@ def _spans(node: Node, doc: Doc) -> list[Span]:
                     out.extend(_spans(opt, doc))
         out = _dedupe(out) if len(out) > 1 else out
     elif type(node) is Seq:
-        hits = doc.hits
+        hits, new = doc.hits, tuple.__new__
         first = node.items[0]
         out = hits.get(first, []) if type(first) is Word else _spans(first, doc)
         for item in node.items[1:]:
             if not out:
                 break
             nxt = hits.get(item, []) if type(item) is Word else _spans(item, doc)
-            out = _dedupe(Span(a.start, b.last, a.idx + b.idx, a.typo or b.typo, a.sentence)
-                          for a in out for b in nxt
-                          if a.last < b.start <= a.last + 1 + MAX_GAP and a.sentence == b.sentence)
+            out = [new(Span, (a.start, b.last, a.idx + b.idx, a.typo or b.typo, a.sentence))
+                   for a in out for b in nxt
+                   if a.last < b.start <= a.last + 1 + MAX_GAP and a.sentence == b.sentence]
+            if len(out) > 1:
+                out = _dedupe(out)
     else:
         out = _any_order([_spans(part, doc) for part in node.parts])
     doc.memo[id(node)] = out

@@ -6,7 +6,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from operator import itemgetter
 from typing import NamedTuple
 
 import snowballstemmer
@@ -146,17 +145,18 @@ def normalize_word(word: str) -> tuple[str, str]:
     return word, _STEMMER.stemWord(word)
 
 
-def _abbreviation(words: list[str]) -> bool:
-    """Whether a "." right after `words` ends an abbreviation ("e.g.", "etc.") not a sentence."""
-    last = words[-1].casefold()
+def _abbreviation(norms: list[str], first: int) -> bool:
+    """Whether a "." right after `norms` ends an abbreviation ("e.g.", "etc.") not a sentence."""
+    last = norms[-1]
     if last in _ABBREVIATIONS:
         return True
-    before = words[-2].casefold() if len(words) > 1 else ""
+    before = norms[-2] if len(norms) - 2 >= first else ""
     return (before, last) in (("e", "g"), ("i", "e"))
 
 
-# Sentence ends: . ! ? before whitespace or the end, and line breaks (bullet lists).
-_END_RE = re.compile(r"[.!?]+(?=\s|$)|\n")
+# One scan finds words (group 1), a single full stop that may end a sentence (group 2) and the
+# other sentence ends: . ! ? before whitespace or the end, and line breaks (bullet lists).
+_SCAN_RE = re.compile(r"([^\W_]+(?:'[^\W_]+)*)|(\.)(?=\s|$)|[.!?]+(?=\s|$)|\n")
 
 class Scan(NamedTuple):
     """An answer's words as parallel lists (no object per word: the matcher's hot path).
@@ -182,46 +182,30 @@ def scan(text: str) -> Scan:
     >>> found = scan("It doesn't explode. So that it doesn't explode!")
     >>> found.norms[:4], found.starts, found.negations, found.purposes
     (['it', 'not', 'explode', 'so'], [0, 3], [1], [6])
-    >>> scan("E.g. this, i.e. that. Done").starts
-    [0, 6]
     """
     clean = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     out = Scan([], [], [], [], [])
-    pending: list[str] = []  # the words of a sentence still open (after an abbreviation)
-    pos = 0
-    for end in _END_RE.finditer(clean):  # a few per answer; the per-word work runs in C
-        pending += _TOKEN_RE.findall(clean, pos, end.start())
-        pos = end.end()
-        if pending and not (end.group() == "." and _abbreviation(pending)):
-            _add_sentence(out, pending)
-            pending = []
-    pending += _TOKEN_RE.findall(clean, pos)
-    if pending:
-        _add_sentence(out, pending)
-    return out
-
-
-_NORM, _ROLE = itemgetter(0), itemgetter(2)
-
-
-def _add_sentence(out: Scan, words: list[str]) -> None:
-    """Append one sentence's words (map and extend: no Python loop unless a word negates)."""
-    entries = list(map(_WORDS.get, words))
-    if None in entries:
-        entries = [e or _word(w) for e, w in zip(entries, words, strict=True)]
     surfaces, norms, starts, negations, purposes = out
-    first = len(norms)
-    starts.append(first)
-    surfaces += words
-    norms += map(_NORM, entries)
-    if not any(map(_ROLE, entries)):  # most sentences neither negate nor say "not only"
-        return
-    for here, (_, _, role) in enumerate(entries, first):
-        if role == NEGATION:
-            waived = _purposive(norms, negations, first, here)
-            (purposes if waived else negations).append(here)
-        elif role == BREAKER and negations and negations[-1] == here - 1 >= first:
-            negations.pop()  # "not only ..." does not negate
+    add_surface, add_norm = surfaces.append, norms.append  # bound once: called per word
+    first = 0  # index of the current sentence's first word
+    words = _WORDS
+    for surface, dot in _SCAN_RE.findall(clean):  # findall: the tokenizer's hot loop
+        if not surface:  # a sentence end
+            if len(norms) > first and not (dot and _abbreviation(norms, first)):
+                first = len(norms)
+            continue
+        norm, _, role = words.get(surface) or _word(surface)
+        here = len(norms)
+        if here == first:
+            starts.append(here)
+        if role:  # rare: most words neither negate nor break a negation
+            if role == NEGATION:
+                (purposes if _purposive(norms, negations, first) else negations).append(here)
+            elif negations and negations[-1] == here - 1 >= first:  # "not only"
+                negations.pop()
+        add_surface(surface)
+        add_norm(norm)
+    return out
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
@@ -245,21 +229,20 @@ def tokenize(text: str) -> tuple[Token, ...]:
     return tuple(tokens)
 
 
-def _purposive(norms: list[str], negations: list[int], first: int, here: int) -> bool:
-    """Whether the negation at `here` opens no denial but a purpose clause (looking back to
-    the sentence's `first` word).
+def _purposive(norms: list[str], negations: list[int], first: int) -> bool:
+    """Whether a negation about to follow `norms` opens no denial but a purpose clause.
 
     >>> def check(text):
-    ...     found = scan(text + " not")
-    ...     return bool(found.purposes)
+    ...     found = scan(text)
+    ...     return _purposive(found.norms, found.negations, 0)
     >>> [check(t) for t in ["so that the weights do", "in order", "it is important to",
     ...                     "it does", "so that it is big but it does"]]
     [True, True, True, False, False]
     """
-    if here > first and norms[here - 1] in ("to", "lest"):  # "to not overfit"
+    if len(norms) > first and norms[-1] in ("to", "lest"):  # "to not overfit"
         return True
-    lo = max(first, here - PURPOSE_REACH - 2)
-    for k in range(here - 1, lo - 1, -1):
+    lo = max(first, len(norms) - PURPOSE_REACH - 2)
+    for k in range(len(norms) - 1, lo - 1, -1):
         word = norms[k]
         if word in _CLAUSE_BREAKS or (negations and k in negations[-3:]):
             return False
