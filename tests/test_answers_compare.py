@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from fractions import Fraction
 
 import pytest
@@ -153,3 +155,81 @@ def test_expanded_polynomials_match(a: int, b: int, seed: int) -> None:
     got = parse_expression(f"(x + {a})(x - {b})".replace("- -", "+ "), symbols=["x"]).value
     x = symbol("x")
     assert compare_expression(got, sympy.expand((x + a) * (x - b)), symbols=["x"], seed=seed).ok
+
+
+# ---------------------------------------------------------------- rationals: the fast comparison
+
+
+def _oracle(got: Fraction, expected: Fraction, rtol, atol) -> bool:
+    """The definition, in Fractions: within rtol*|expected| or within atol."""
+    gap = abs(got - expected)
+    return (rtol is not None and gap <= Fraction(str(rtol)) * abs(expected)) or (
+        atol is not None and gap <= Fraction(str(atol))
+    )
+
+
+@settings(max_examples=300, deadline=timedelta(seconds=1))
+@given(
+    st.fractions(min_value=-(10**6), max_value=10**6, max_denominator=10**4),
+    st.fractions(min_value=-(10**6), max_value=10**6, max_denominator=10**4),
+    st.sampled_from([None, 0.01, 0.05, 0.5]),
+    st.sampled_from([None, 0.001, 0.5, 2]),
+)
+def test_tolerances_on_rationals_match_their_definition(got, expected, rtol, atol) -> None:
+    g = sympy.Rational(got.numerator, got.denominator)
+    e = sympy.Rational(expected.numerator, expected.denominator)
+    result = compare_number(g, e, rtol=rtol, atol=atol)
+    if rtol is None and atol is None:
+        assert result.ok is (got == expected)
+    else:
+        assert result.ok is (got == expected or _oracle(got, expected, rtol, atol))
+    # The same answer as a Fraction or an int gives the same comparison.
+    assert compare_number(got, e, rtol=rtol, atol=atol) == result
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "options", "note"),
+    [
+        (Fraction(-7, 2), "-7/2", {}, "equal to -3.5 exactly"),
+        (13, "13", {"exact": True}, "equal to 13 exactly"),
+        (Fraction(52, 100), "0.5236", {"decimals": 1}, "agrees with 0.5236 to 1 decimal places"),
+        (Fraction(3, 5), "0.5236", {"atol": 0.01}, "expected 0.5236, got 0.6 (allowed: within"),
+        (Fraction(1, 3), "1/3", {"rtol": 0.01}, "equal to 1/3 exactly"),
+    ],
+)
+def test_compare_number_on_fractions_and_ints(got, expected, options, note) -> None:
+    assert note in compare_number(got, expected, **options).note
+
+
+def test_bad_tolerance_is_an_author_error_even_for_rationals() -> None:
+    with pytest.raises(ValueError):
+        compare_number(Fraction(1, 2), "1/2", rtol=-1)
+
+
+# ---------------------------------------------------------------- bounded time for expressions
+
+
+@pytest.mark.parametrize(
+    ("got", "expected"),
+    [
+        # expanding would compute 2^(10^10)
+        ("e", "(0,5^(max(x, 2)+(10^10)))/((x-(pi^3))/2)"),
+        # sympy.simplify runs for minutes on these (large numbers, non-integer powers)
+        ("exp((e*((2^10)+(y^0,5))))", "((sin(3)+(0,5+y))-((abs(e)*y)-sqrt(max(pi, 3))))"),
+        ("(10^max((10^(2*e)), (exp(0,5)-x)))", "(sigmoid((y+(10^10)))*e)"),
+        ("(((y*(e-10))-(sin(y)^(pi*0,5)))^(10+0,5))", "(exp(0,5)+1)/(1000-2^pi)"),
+    ],
+)
+def test_large_or_wild_expressions_are_decided_or_sent_to_review_quickly(got, expected) -> None:
+    start = time.process_time()
+    value = parse_expression(got, symbols=["x", "y"]).value
+    result = compare_expression(value, expected, symbols=["x", "y"])
+    assert time.process_time() - start < 5
+    assert result.ok in (False, None)
+
+
+@settings(max_examples=60, deadline=timedelta(seconds=5))
+@given(st.integers(-20, 20), st.integers(1, 9), st.sampled_from(["x", "exp(x)", "sqrt(x^2+1)"]))
+def test_comparing_expressions_takes_bounded_time(a: int, b: int, inner: str) -> None:
+    got = parse_expression(f"{a}*{inner} + {b}/(x^2+1)", symbols=["x"]).value
+    assert compare_expression(got, f"{a}*{inner} + {b}/(1+x^2)", symbols=["x"]).ok is True

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import builtins
 import sys
+from datetime import timedelta
 from fractions import Fraction
+from unittest import mock
 
 import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.answers import expected_value, parse_expression, parse_number
+from grader.answers import expected_value, fast, parse_expression, parse_number
 from grader.answers import parse as parse_module
+from grader.answers.compare import show
 from grader.answers.normalize import EXPRESSION_STEPS, NUMBER_STEPS, normalize
 from grader.answers.parse import clear_cache, symbol
 from grader.errors import AnswerError
@@ -402,3 +405,158 @@ def test_plain_number_fast_path_matches_full_pipeline(text: str) -> None:
     fast = parse_number(text)
     assert parse_module._plain_number(text) == fast
     assert parse_number(" " + text) == fast  # a leading space takes the full pipeline
+
+
+# ---------------------------------------------------------------- fast paths (grader.answers.fast)
+# The fast paths must give exactly what the general tokenizer and parser give, errors included.
+
+FAST_CASES = [
+    ("13", "13", ()),
+    ("-0,5", "-1/2", ("read '0,5' as 0.5 (decimal comma)",)),
+    ("\u22123,5", "-7/2", ("read '3,5' as 3.5 (decimal comma)",)),
+    ("= 13", "13", ("ignored '=' before the answer",)),
+    ("x=13", "13", ("ignored 'x=' before the answer",)),
+    ("≈ 0,52", "13/25", ("ignored '≈' before the answer", "read '0,52' as 0.52 (decimal comma)")),
+    ("1.5e-3", "3/2000", ()),
+    ("-7/2", "-7/2", ()),
+    ("= -21/2", "-21/2", ("ignored '=' before the answer",)),
+    ("1 + (3-1) + 2*(5-1) + 2*(7-1)", "23", ()),
+    ("3*3*3*2 + 2*5*5*2", "154", ()),
+    ("3*10^-2", "3/100", ()),
+    ("-2^2", "-4", ()),
+    ("2^3^2", "512", ()),
+    ("2*-3", "-6", ()),
+    ("0,5 * 3", "3/2", ("read '0,5' as 0.5 (decimal comma)",)),
+]
+
+
+@pytest.mark.parametrize(("text", "value", "notes"), FAST_CASES)
+def test_fast_paths_read_common_answers(text: str, value: str, notes: tuple) -> None:
+    clear_cache()
+    parsed = parse_number(text)
+    assert parsed.value == sympy.Rational(value)
+    assert parsed.notes == notes
+    assert _general(text) == parsed
+
+
+def _general(text: str, expression: bool = False):
+    """The answer read with every fast path switched off (a ParsedAnswer, or the error text)."""
+    patches = [
+        mock.patch.object(fast, name, return_value=None)
+        for name in ("lone_number", "arithmetic", "plain_arithmetic")
+    ]
+    with patches[0], patches[1], patches[2]:
+        try:
+            if expression:
+                return parse_module._parse_expression.__wrapped__(text, frozenset("xy"))
+            return parse_module._parse_number.__wrapped__(text, False)
+        except AnswerError as exc:
+            return exc.message
+
+
+def _fast(text: str, expression: bool = False):
+    try:
+        if expression:
+            return parse_module._parse_expression.__wrapped__(text, frozenset("xy"))
+        return parse_module._parse_number.__wrapped__(text, False)
+    except AnswerError as exc:
+        return exc.message
+
+
+_ARITH_ALPHABET = st.sampled_from(
+    list("0123456789" * 2) + list(".,+-*/^() =") + ["\u2212", "≈", "x = ", "e", "1e3", "**", "10^"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ARITH_ALPHABET, max_size=16).map("".join))
+def test_fast_paths_agree_with_the_general_path(text: str) -> None:
+    assert _fast(text) == _general(text)
+
+
+def _tree(draw, depth: int = 0) -> str:
+    numbers = st.sampled_from(["0", "10", "7", "1.000", "0,5", "12,345", "1,234,567", "2.25"])
+    choice = draw(st.integers(0, 9)) if depth < 4 else 0
+    if choice <= 3:
+        return draw(numbers | st.integers(0, 10**12).map(str))
+    if choice == 4:
+        return "(" + _tree(draw, depth + 1) + ")"
+    if choice == 5:
+        return draw(st.sampled_from(["-", "+", "\u2212"])) + _tree(draw, depth + 1)
+    op = draw(st.sampled_from(["+", "-", "*", "/", "^", " + ", " * ", " / ", "**"]))
+    return _tree(draw, depth + 1) + op + _tree(draw, depth + 1)
+
+
+@st.composite
+def _arithmetic(draw) -> str:
+    text = _tree(draw)
+    if draw(st.booleans()):
+        text = draw(st.sampled_from(["= ", "x = ", " ", ""])) + text
+    if draw(st.integers(0, 4)) == 0:
+        text += " = " + _tree(draw, 3)
+    return text
+
+
+@settings(max_examples=400, deadline=None)
+@given(_arithmetic())
+def test_fast_arithmetic_agrees_with_the_general_path(text: str) -> None:
+    assert _fast(text) == _general(text)
+    assert _fast(text, expression=True) == _general(text, expression=True)
+
+
+def test_fast_paths_leave_errors_and_limits_to_the_general_path() -> None:
+    for text in ["1/0", "2 3", "(2)3", "10^1001", "(10^1000)^2", "1,5,3", "3..5", "0^-1"]:
+        assert fast.lone_number(text) is None
+        assert fast.arithmetic(text) is None
+        assert isinstance(_fast(text), str)  # an error message
+        assert _fast(text) == _general(text)
+
+
+def test_fast_arithmetic_is_not_code() -> None:
+    # The fast path reads digits and six operators; anything else goes to the general path.
+    for text in ["__import__('os')", "1 if 1 else 2", "[1]", "1;2", "1 % 2", "2(3)"]:
+        assert fast.arithmetic(text) is None
+
+
+# ---------------------------------------------------------------- bounded time, round trips
+
+
+@settings(max_examples=200, deadline=timedelta(seconds=2))
+@given(
+    st.lists(
+        st.sampled_from(
+            list("0123456789^()+-*/.,!% ")
+            + ["exp(", "log(", "sqrt(", "sin(", "sigmoid(", "max(", "9^9", "10^", "e", "pi", "x"]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_parsing_hostile_text_takes_bounded_time(text: str) -> None:
+    """Every answer is read or refused within 2 s (limits are checked before computing)."""
+    for read in (parse_number, lambda t: parse_expression(t, symbols=["x"])):
+        try:
+            read(text)
+        except AnswerError:
+            pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(min_value=-(10**9), max_value=10**9, max_denominator=10**6))
+def test_shown_value_reads_back(value: Fraction) -> None:
+    """What a note shows for a rational ('-3.5', '1/3') reads back to the same value."""
+    expected = sympy.Rational(value.numerator, value.denominator)
+    assert parse_number(show(expected)).value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1e-3", "1/1000"), ("1E3", "1000"), ("2,5e-1", "1/4"), ("1,000", "1"), ("1 000", "1000")],
+)
+def test_scientific_and_grouped_numbers_are_exact(text: str, value: str) -> None:
+    assert parse_number(text).value == sympy.Rational(value)
+
+
+def test_percent_with_decimal_comma_when_allowed() -> None:
+    parsed = parse_number("12,5 %", allow_percent=True)
+    assert parsed.value == sympy.Rational(1, 8)
+    assert "read '%' as 1/100 (percent)" in parsed.notes

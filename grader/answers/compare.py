@@ -327,7 +327,7 @@ def compare_expression(
         return Comparison(None, "too large to compare automatically")
     # Cheap exact step first; random points next (they settle most wrong answers quickly);
     # sympy.simplify, which can take seconds, only when the points could not decide.
-    if _max_power(diff) <= 12:
+    if _max_power(diff) <= 12 and _small_exponents(diff):
         decided = _decide(sympy.expand(diff), "equal to the expected answer (expanded)")
         if decided is not None:
             return decided
@@ -359,12 +359,27 @@ def _simplifiable(expr: sympy.Expr) -> bool:
     """
     if sympy.count_ops(expr) > _SIMPLIFY_OPS:
         return False
-    if any(abs(r.p) > _SIMPLIFY_NUMBER or r.q > _SIMPLIFY_NUMBER for r in expr.atoms(sympy.Rational)):
+    if any(_large(r) for r in expr.atoms(sympy.Rational)):
         return False
     for p in expr.atoms(sympy.Pow):
         if not p.exp.is_Rational or abs(p.exp.p) > 12 or p.exp.q > 2:
             return False
     return True
+
+
+def _small_exponents(expr: sympy.Expr) -> bool:
+    """No number above 1000 in any power's exponent: expanding (1/2)^(x + 10^10) would compute
+    2^(10^10).
+
+    >>> x = sympy.Symbol("x")
+    >>> _small_exponents(2 ** (x + 3)), _small_exponents(2 ** (x + 10**10))
+    (True, False)
+    """
+    return not any(_large(r) for p in expr.atoms(sympy.Pow) for r in p.exp.atoms(sympy.Rational))
+
+
+def _large(r: sympy.Rational) -> bool:
+    return abs(r.p) > _SIMPLIFY_NUMBER or r.q > _SIMPLIFY_NUMBER
 
 
 def _max_power(expr: sympy.Expr) -> int:

@@ -18,10 +18,11 @@ import networkx as nx
 
 from grader.solver.graph import Arrow, Graph, arrows_of, forward_values, graph_from_mapping
 
-X_STEP, Y_STEP = 130.0, 84.0  # px between columns and between the nodes of a column
-HALF_W, HALF_H = 30.0, 20.0  # half size of a node box
+X_STEP, Y_STEP = 124.0, 84.0  # px between columns and between the nodes of a column
+HALF_W, HALF_H = 33.0, 20.0  # half size of a node box
 STUB = 56.0  # the output's outgoing stub arrow
 MARGIN = 14.0
+LANE, LANE_STEP = 46.0, 22.0  # lanes for arrows that skip columns: distance from the nodes
 BLANK_W, BLANK_H = 38.0, 15.0  # the empty box a student writes an arrow's value in
 
 Point = tuple[float, float]
@@ -131,6 +132,48 @@ def _box_lines(graph: Graph) -> dict[str, tuple[str, ...]]:
     return lines
 
 
+def _long_edge_controls(graph: Graph, col: Mapping[str, int], pos: Mapping[str, Point],
+                        top: float, bottom: float) -> dict[str, Point]:
+    """Control points of arrows that skip a column: they arc through a lane above or below
+    every node (alternately, staggered) instead of crossing the boxes in between."""
+    controls, used = {}, {True: 0, False: 0}
+    for arrow in arrows_of(graph):
+        if col[arrow.target] - col[arrow.source] <= 1:
+            continue
+        upper = used[True] <= used[False]
+        lane = top - LANE_STEP * used[upper] if upper else bottom + LANE_STEP * used[upper]
+        used[upper] += 1
+        a, b = pos[arrow.source], pos[arrow.target]
+        # the curve's midpoint (where its labels sit) is on the lane
+        controls[arrow.id] = ((a[0] + b[0]) / 2, 2 * lane - (a[1] + b[1]) / 2)
+    return controls
+
+
+def _arrow_edges(graph: Graph, pos: Mapping[str, Point], controls: Mapping[str, Point],
+                 arrow_values: Mapping[str, str] | None) -> list[Edge]:
+    key = arrow_values is not None
+    values = forward_values(graph) if key else {}
+    bends, edges = _bends(arrows_of(graph)), []
+    for arrow in arrows_of(graph):
+        start, end = pos[arrow.source], pos[arrow.target]
+        above = str(values[arrow.source]) if key else arrow.id
+        below = f"{arrow.id}: {arrow_values[arrow.id]}" if key else ""
+        if arrow.id in controls:
+            control = controls[arrow.id]
+            a, b = _clip(start, control), _clip(end, control)
+            mid = (0.25 * a[0] + 0.5 * control[0] + 0.25 * b[0],
+                   0.25 * a[1] + 0.5 * control[1] + 0.25 * b[1])
+            edges.append(Edge(arrow.id, a, control, b, mid, above, below, not key))
+        else:
+            edges.append(_edge(arrow.id, _clip(start, end), _clip(end, start),
+                               bends[arrow.id], above, below, blank=not key))
+    out = pos[graph.output]
+    stub_from = (out[0] + HALF_W, out[1])
+    edges.append(_edge("", stub_from, (stub_from[0] + STUB, out[1]), 0.0,
+                       str(values[graph.output]) if key else "", "1" if key else "", False))
+    return edges
+
+
 def drawing(graph: Graph, arrow_values: Mapping[str, str] | None = None) -> Drawing:
     """Lay out ``graph`` left to right.
 
@@ -141,28 +184,22 @@ def drawing(graph: Graph, arrow_values: Mapping[str, str] | None = None) -> Draw
             below, as in the CS231n notes).
     """
     columns = _columns(graph)
+    col = {name: c for c, names in columns.items() for name in names}
+    long = sum(1 for a in arrows_of(graph) if col[a.target] - col[a.source] > 1)
+    lanes_up, lanes_down = (long + 1) // 2, long // 2
+    top = MARGIN + 20 + (LANE + LANE_STEP * max(lanes_up - 1, 0) if lanes_up else 0)
     tallest = max(len(names) for names in columns.values())
-    pos = {name: (MARGIN + HALF_W + col * X_STEP,
-                  MARGIN + 20 + ((tallest - 1) / 2 + i - (len(names) - 1) / 2) * Y_STEP)
-           for col, names in columns.items() for i, name in enumerate(names)}
-    key = arrow_values is not None
-    values = forward_values(graph) if key else {}
-    bends, edges = _bends(arrows_of(graph)), []
-    for arrow in arrows_of(graph):
-        start, end = pos[arrow.source], pos[arrow.target]
-        above = str(values[arrow.source]) if key else arrow.id
-        below = f"{arrow.id}: {arrow_values[arrow.id]}" if key else ""
-        edges.append(_edge(arrow.id, _clip(start, end), _clip(end, start), bends[arrow.id],
-                           above, below, blank=not key))
-    out = pos[graph.output]
-    stub_from = (out[0] + HALF_W, out[1])
-    edges.append(_edge("", stub_from, (stub_from[0] + STUB, out[1]), 0.0,
-                       str(values[graph.output]) if key else "", "1" if key else "", False))
+    pos = {name: (MARGIN + HALF_W + c * X_STEP,
+                  top + ((tallest - 1) / 2 + i - (len(names) - 1) / 2) * Y_STEP)
+           for c, names in columns.items() for i, name in enumerate(names)}
+    bottom = top + (tallest - 1) * Y_STEP
+    controls = _long_edge_controls(graph, col, pos, top - LANE, bottom + LANE)
+    edges = _arrow_edges(graph, pos, controls, arrow_values)
     boxes = tuple(Box(name, pos[name], lines, name in graph.inputs)
                   for name, lines in _box_lines(graph).items())
     width = max(x for x, _ in pos.values()) + HALF_W + STUB + 2 * MARGIN
-    height = 2 * MARGIN + 40 + (tallest - 1) * Y_STEP
-    return Drawing(width, height, boxes, tuple(edges), key)
+    below = LANE + LANE_STEP * max(lanes_down - 1, 0) + 14 if lanes_down else 20
+    return Drawing(width, bottom + below + MARGIN, boxes, tuple(edges), arrow_values is not None)
 
 
 def content_key(data: Mapping[str, Any], arrow_values: Mapping[str, str] | None) -> str:

@@ -24,7 +24,7 @@ from grader.paper.graphlayout import (
     content_key,
 )
 
-MAX_WIDTH_PX = 600.0  # ~15.9 cm at 0.75 pt per px: fits an A4 text width
+MAX_WIDTH_PX = 620.0  # ~16.4 cm at 0.75 pt per px: the A4 text width
 HEAD = 6.0  # arrowhead length, px
 # What the document preamble (paper.tex.j2) needs for these figures.
 PREAMBLE = r"""\usepackage{pict2e}
