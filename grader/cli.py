@@ -30,6 +30,9 @@ def user_errors(func):
         except GraderError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:  # `grader list | head`: the reader left, nothing is wrong
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last boundary before the user
             if os.environ.get("GRADER_DEBUG"):
                 raise
@@ -46,22 +49,26 @@ def cli() -> None:
     """examgrader: set, randomize, solve, grade and publish exams."""
 
 
+def _points(value) -> str:
+    text = format_points(value)
+    return f"{text} point" if text == "1" else f"{text} points"
+
+
 @cli.command("list")
 @user_errors
 def list_command() -> None:
     """List the exams in the bank with their exercises, parts and points."""
     for exam in api.list_exams():
         click.echo(f"{exam.id} (version {exam.version}): {exam.title}, {exam.date}, "
-                   f"{format_points(exam.total_points)} points")
+                   f"{_points(exam.total_points)}")
         for exercise in exam.exercises:
+            title = f": {exercise.title}" if exercise.title else ""
             audience = f" [{exercise.audience}]" if exercise.audience else ""
             points = sum(p.points for p in exercise.parts)
-            click.echo(f"  {exercise.id}: {exercise.title}{audience} "
-                       f"({format_points(points)} points)")
+            click.echo(f"  {exercise.id}{title}{audience} ({_points(points)})")
             for part in exercise.parts:
                 family = f", family {part.family}" if part.family else ""
-                click.echo(f"    {part.id}: {part.kind}, {format_points(part.points)} "
-                           f"points{family}")
+                click.echo(f"    {part.id}: {part.kind}, {_points(part.points)}{family}")
 
 
 @cli.command()

@@ -1,12 +1,14 @@
 """Papers to print: LaTeX sources, PDFs built with pdflatex, leak and visual checks.
 
-These tests need TeX Live and poppler-utils. They fail (never skip) when the tools are missing:
-.ci/run installs them; locally run its apt-get line first.
+These tests need TeX Live and poppler-utils. In CI (.ci/run sets EXAMGRADER_REQUIRE_TOOLS=1 after
+installing them) a missing tool fails the run; on a developer machine without TeX they are skipped
+with the install line, so the README's test command still works on a fresh machine.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -33,8 +35,11 @@ STUDENTS = [("s1", "s100001", 0), ("s2", "s100002", 1), ("s3", "s100003", 0)]
 
 def _need(program: str) -> str:
     found = shutil.which(program)
-    if found is None:  # loud on purpose: CI installs these (.ci/run)
-        pytest.fail(f"{program} is not installed; run: {INSTALL} poppler-utils")
+    if found is None:
+        message = f"{program} is not installed; run: {INSTALL} poppler-utils"
+        if os.environ.get("EXAMGRADER_REQUIRE_TOOLS"):
+            pytest.fail(message)  # CI installed them: missing means broken
+        pytest.skip(message)
     return found
 
 
