@@ -218,3 +218,15 @@ def test_solve_reports_a_bad_graph_without_a_traceback(tmp_path):
     result = CliRunner().invoke(cli, ["solve", "backprop", str(tmp_path / "g.yaml")])
     assert result.exit_code == 2 and "g.yaml" in result.output and "frob" in result.output
     assert "Traceback" not in result.output
+
+
+def test_drawing_options_beside_the_graph_do_not_break_grading(tmp_path):
+    """A teacher who asks for max gates in random variants still grades the original."""
+    text = BANK_EXAM.read_text("utf-8").replace(
+        "          output: f\n", "          output: f\n          zero_arrows: allow_max_gate\n", 1)
+    (tmp_path / "exam.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("grade", tmp_path / "exam.yaml", "--rubric", BANK_RUBRIC,
+                 EXAMPLES / "submissions" / "s100004.yaml", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert read_scores(out)["s100004"]["ex1a"] == "4"  # follow-through still works

@@ -36,6 +36,7 @@ from grader.rubric.loader import PartRubric, Rubric
 from grader.solver.graph import GraphSolution, graph_from_mapping, local_derivative, solve_graph
 
 ZERO = Fraction(0)
+GRAPH_KEYS = ("inputs", "nodes", "output")
 __all__ = ["MAX_TEXT", "choice_label", "score_part"]
 
 
@@ -154,7 +155,10 @@ def _solution(variant: PartVariant) -> GraphSolution:
     if cached is None or cached[0] is not variant:
         if len(_SOLUTIONS) > 256:
             _SOLUTIONS.clear()
-        cached = (variant, solve_graph(graph_from_mapping(variant.params)))
+        # Only the DESIGN 3.1 graph keys: a family may keep drawing options beside them
+        # (e.g. backprop's zero_arrows), which are not part of the graph.
+        graph = {k: variant.params[k] for k in GRAPH_KEYS if k in variant.params}
+        cached = (variant, solve_graph(graph_from_mapping(graph)))
         _SOLUTIONS[id(variant)] = cached
     return cached[1]
 
