@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -412,8 +413,38 @@ def _random_points(got: sympy.Expr, expected: sympy.Expr, names: list[str], seed
 
 def _at(expr: sympy.Expr, point: dict) -> Fraction | None:
     """The value at `point`, evaluated in floating point with DIGITS digits (never exactly: an
-    exact x^1000000 at x = 297/100 would be a 17-million-bit rational)."""
+    exact x^1000000 at x = 297/100 would be a 17-million-bit rational). A point where a
+    sub-expression is astronomically large is skipped: evalf of sin(10^(10^4)) runs for ages."""
     try:
+        _rough(expr, point)
         return _real(expr.evalf(DIGITS, subs=point))
     except (ArithmeticError, TypeError, ValueError):
         return None
+
+
+_ROUGH_LIMIT = 1e6  # largest argument of exp/sin/cos/tan... worth evaluating precisely
+_ROUGH = {"exp": math.exp, "log": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan,
+          "tanh": math.tanh, "sqrt": math.sqrt, "Abs": abs, "Max": max, "Min": min}
+
+
+def _rough(expr: sympy.Expr, point: dict) -> float:
+    """A float estimate of expr at point; raises OverflowError where evalf would not finish."""
+    if expr.is_Number:
+        return float(expr)
+    if expr.is_Symbol:
+        return float(point.get(expr, 1))
+    args = [_rough(a, point) for a in expr.args]
+    if isinstance(expr, sympy.Add):
+        value = math.fsum(args)
+    elif isinstance(expr, sympy.Mul):
+        value = math.prod(args)
+    elif isinstance(expr, sympy.Pow):
+        value = abs(args[0]) ** args[1] if args[0] else 0.0
+    else:
+        if any(abs(a) > _ROUGH_LIMIT for a in args):
+            raise OverflowError("argument too large to evaluate")
+        rough = _ROUGH.get(type(expr).__name__)
+        value = rough(*args) if rough is not None else 1.0
+    if not math.isfinite(value) or abs(value) > 1e300:
+        raise OverflowError("value too large to evaluate")
+    return value
