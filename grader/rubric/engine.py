@@ -188,7 +188,7 @@ def _score_items(ctx: _Ctx, raw: RawAnswer) -> PartScore:
         except AnswerError as exc:
             errors[aid] = exc.message
             flags.append("unparseable")
-    results = [_arrow(ctx, aid, values, errors) for aid in expected]
+    results = [_arrow(ctx, aid, values, errors, raw) for aid in expected]
     for r in results:
         if r.met and r.feedback.startswith("follow-through"):
             notes.append(f"{r.id}: {r.feedback}")
@@ -196,8 +196,10 @@ def _score_items(ctx: _Ctx, raw: RawAnswer) -> PartScore:
     return ctx.score(sum((r.points for r in results), ZERO), _as_text(raw), results, notes, flags)
 
 
-def _arrow(ctx: _Ctx, aid: str, values: Mapping[str, sympy.Expr], errors) -> CriterionResult:
+def _arrow(ctx: _Ctx, aid: str, values: Mapping[str, sympy.Expr], errors,
+           raw: Mapping[str, str]) -> CriterionResult:
     pr = ctx.rubric
+    shown = (str(raw.get(aid, "")).strip(),)  # as the student wrote it ("-10,5", not -21/2)
     per = pr.per_item or ZERO
     if aid in errors:
         return CriterionResult(aid, ZERO, per, False, feedback=errors[aid])
@@ -207,15 +209,15 @@ def _arrow(ctx: _Ctx, aid: str, values: Mapping[str, sympy.Expr], errors) -> Cri
     cmp = compare_number(got, expected_value(ctx.variant.answer[aid]), rtol=pr.rtol, atol=pr.atol,
                          exact=pr.exact)
     if cmp.ok:
-        return CriterionResult(aid, per, per, True, (str(got),))
+        return CriterionResult(aid, per, per, True, shown)
     if pr.follow_through:
         found = _follow_through(_solution(ctx.variant), aid, values)
         if found is not None:
             ft_value, upstream = found
             if compare_number(got, ft_value, rtol=pr.rtol, atol=pr.atol, exact=pr.exact).ok:
-                return CriterionResult(aid, per * pr.follow_through_credit, per, True, (str(got),),
+                return CriterionResult(aid, per * pr.follow_through_credit, per, True, shown,
                                        f"follow-through from your {upstream}")
-    return CriterionResult(aid, ZERO, per, False, (str(got),), cmp.note)
+    return CriterionResult(aid, ZERO, per, False, shown, cmp.note)
 
 
 def _follow_through(sol: GraphSolution, aid: str, values: Mapping[str, sympy.Expr]):
