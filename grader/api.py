@@ -334,8 +334,9 @@ def check(exam: str, rubric: Path | None = None, seeds: int = 1000) -> CheckRepo
     ctx = load_context(exam, rubric)
     lines, failures = [], []
     original = variants.build_variant(ctx.exam, "original", ctx.families)
-    for score in checks.model_answer_scores(ctx.rubric, original):
-        line = (f"{score.part}: model answer scores {grades.format_points(score.score)} / "
+    scored = [(s.part, s) for s in checks.model_answer_scores(ctx.rubric, original)]
+    for label, score in [*scored, *checks.sibling_model_scores(ctx.exam, ctx.rubric)]:
+        line = (f"{label}: model answer scores {grades.format_points(score.score)} / "
                 f"{grades.format_points(score.max)}")
         lines.append(line)
         if score.score != score.max:
@@ -347,6 +348,7 @@ def check(exam: str, rubric: Path | None = None, seeds: int = 1000) -> CheckRepo
         lines.append(f"stress test: {report.built} of {report.seeds} random variants built; "
                      f"{report.repeated_variants} repeat an earlier variant's parameters")
         lines.extend(stress.distribution_lines(report))
+        lines.extend(stress.sibling_lines(report))
         if report.fixed_families:
             lines.append("same in every variant (family cannot draw): "
                          + ", ".join(report.fixed_families))

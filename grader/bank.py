@@ -15,6 +15,7 @@ import yaml
 
 from grader.errors import AuthoringError, InputError
 from grader.model import PART_KINDS, Exam, Exercise, Family, Part
+from grader.pools import load_pool
 
 SUPPORTED_VERSIONS = (1,)
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -80,6 +81,7 @@ _PART_FIELDS = {
     "params": _Field(False, (dict,)),
     "answer": _Field(False, (str, int, float)),
     "solution": _Field(False, _STR),
+    "pool": _Field(False, (list,)),  # text parts: sibling wordings and questions (grader.pools)
 }
 
 
@@ -205,6 +207,8 @@ def _load_part(data: Any, exercise: str, file: str, seen: set[str],
         params=dict(data.get("params") or {}),
         answer=_answer_text(data.get("answer")),
         solution=data.get("solution") or "",
+        pool=load_pool(data.get("pool"), kind=kind, family=data.get("family"), file=file,
+                       part_id=part_id),
     )
 
 

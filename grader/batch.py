@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from grader.cache import CACHE_DIR, ResultCache, submission_key, with_source
+from grader.checks import model_answers
 from grader.grading import GradingContext, StudentResult, apply_overrides, grade_submission
 from grader.ingest.submissions import IngestProblem
 from grader.model import Submission
@@ -87,8 +88,11 @@ class _Worker:
         except Exception:  # noqa: BLE001 - feedback then quotes the exam's own text
             variant = None
         try:
+            # a pooled part shows the model answer of the sibling this student was asked
+            models = self.models if variant is None else model_answers(self.ctx.rubric,
+                                                                       variant.parts)
             return render_student(self.setup.out_dir, self.ctx.exam, result, variant,
-                                  self.setup.scale, self.models)
+                                  self.setup.scale, models)
         except Exception as exc:  # noqa: BLE001 - one student's outputs must not stop a batch
             return IngestProblem(result.source, f"internal error while writing the outputs: "
                                  f"{exc!r}", student=result.student)

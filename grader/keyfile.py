@@ -11,15 +11,19 @@ inputs give byte-identical files)::
      "roster": {"s123456": "K7Q2M"},          # student -> variant ({} without a roster)
      "variants": {"K7Q2M": {
          "intros": {"ex3": "..."},            # exercise id -> intro as printed
+         "intro_figures": {"ex3": [{"id", "kind", "data", "caption"}]},  # optional: shared
          "parts": [
          {"id": "ex3b", "kind": "number", "points": "1", "text": "...", "params": {...},
-          "answer": "23", "solution": "...", "figures": [{"id", "kind", "data", "caption"}]},
+          "answer": "23", "solution": "...", "figures": [{"id", "kind", "data", "caption"}],
+          "mistakes": {"stride-forgotten": "13"}},   # optional: only when the family gives some
          ...]}}}
 
 Parts are a list, in paper order; ``params`` are the effective parameters the part was
 solved on (shared ones included). Points are exact strings ("9/2"); "4.5" is read too.
-``seed``, ``variant_ids``, ``roster`` and ``intros`` came later within version 1: a key
-without them is read as having no seed, its variants in file order, no roster, no intros.
+``seed``, ``variant_ids``, ``roster``, ``intros`` and a part's ``mistakes`` came later within
+version 1: a key without them is read as having no seed, its variants in file order, no
+roster, no intros, no family-computed mistakes. ``intro_figures`` (the figures of an
+exercise's shared family, e.g. the CNN stack of 2019 ex3) is written only when there are some.
 
 The fingerprint is sha256 over a tag, the exam.yaml bytes, and, for every family the exam
 uses (sorted by name, shared families included), its name and the bytes of the source file of
@@ -134,8 +138,21 @@ def fingerprint_warning(meta: KeyMeta, current: str) -> str | None:
             "frozen key, regenerate it if the change was intended")
 
 
+def _figure_json(figure: Figure) -> dict[str, Any]:
+    return {"id": figure.id, "kind": figure.kind, "data": plain(figure.data),
+            "caption": figure.caption}
+
+
+def _variant_json(variant: Variant) -> dict[str, Any]:
+    data = {"intros": dict(variant.intros), "parts": [_part_json(p) for p in variant.parts]}
+    if variant.intro_figures:  # optional within version 1, like a part's mistakes
+        data["intro_figures"] = {ex: [_figure_json(f) for f in figures]
+                                 for ex, figures in variant.intro_figures.items()}
+    return data
+
+
 def _part_json(part: PartVariant) -> dict[str, Any]:
-    return {
+    data = {
         "id": part.part_id,
         "kind": part.kind,
         "points": str(part.points),
@@ -143,11 +160,11 @@ def _part_json(part: PartVariant) -> dict[str, Any]:
         "params": plain(part.params),
         "answer": plain(part.answer),
         "solution": part.solution,
-        "figures": [
-            {"id": f.id, "kind": f.kind, "data": plain(f.data), "caption": f.caption}
-            for f in part.figures
-        ],
+        "figures": [_figure_json(f) for f in part.figures],
     }
+    if part.mistakes:  # optional within version 1: keys without common mistakes stay as they were
+        data["mistakes"] = dict(part.mistakes)
+    return data
 
 
 def key_text(exam: Exam, variants: Iterable[Variant], fingerprint: str, *,
@@ -177,9 +194,7 @@ def key_text(exam: Exam, variants: Iterable[Variant], fingerprint: str, *,
         "seed": seed,
         "variant_ids": ids,
         "roster": dict(roster or {}),
-        "variants": {v.variant_id: {"intros": dict(v.intros),
-                                    "parts": [_part_json(p) for p in v.parts]}
-                     for v in variants},
+        "variants": {v.variant_id: _variant_json(v) for v in variants},
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -197,17 +212,22 @@ def _require(data: Any, key: str, types: type | tuple[type, ...], where: str) ->
     return data[key]
 
 
+def _read_figures(items: list, where: str) -> tuple[Figure, ...]:
+    return tuple(Figure(_require(f, "id", str, where), _require(f, "kind", str, where),
+                        _require(f, "data", dict, where), f.get("caption", ""))
+                 for f in items)
+
+
 def _read_part(data: Any, where: str) -> PartVariant:
     part_id = _require(data, "id", str, where)
     where = f"{where}, part {part_id}"
-    figures = tuple(
-        Figure(_require(f, "id", str, where), _require(f, "kind", str, where),
-               _require(f, "data", dict, where), f.get("caption", ""))
-        for f in _require(data, "figures", list, where)
-    )
+    figures = _read_figures(_require(data, "figures", list, where), where)
     answer = data.get("answer")
     if answer is not None and not isinstance(answer, str | dict):
         raise ValueError(f"{where}: 'answer' must be a string or a mapping")
+    mistakes = _optional(data, "mistakes", dict, {}, where)
+    if not all(isinstance(v, str) for v in mistakes.values()):
+        raise ValueError(f"{where}: 'mistakes' must map mistake ids to exact values")
     return PartVariant(
         part_id=part_id,
         kind=_require(data, "kind", str, where),
@@ -217,6 +237,7 @@ def _read_part(data: Any, where: str) -> PartVariant:
         answer=answer,
         solution=_require(data, "solution", str, where),
         figures=figures,
+        mistakes=mistakes,
     )
 
 
@@ -236,7 +257,13 @@ def _read_document(document: Any) -> tuple[KeyMeta, dict[str, Variant]]:
         intros = _optional(body, "intros", dict, {}, where)
         if not all(isinstance(v, str) for v in intros.values()):
             raise ValueError(f"{where}: 'intros' must map exercise ids to text")
-        variants[variant_id] = Variant(exam_id, exam_version, variant_id, parts, intros)
+        intro_figures = {}
+        for ex, items in _optional(body, "intro_figures", dict, {}, where).items():
+            if not isinstance(items, list):
+                raise ValueError(f"{where}: 'intro_figures' must map exercise ids to lists")
+            intro_figures[str(ex)] = _read_figures(items, f"{where}, exercise {ex}")
+        variants[variant_id] = Variant(exam_id, exam_version, variant_id, parts, intros,
+                                       intro_figures)
     meta = KeyMeta(exam_id, exam_version, _require(document, "fingerprint", str, "key"),
                    version, *_read_assignment(document, variants))
     return meta, variants

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 PART_KINDS = ("number", "expression", "arrows", "values", "text", "choice")
+ORIGINAL_SIBLING = "original"  # the sibling of a pooled part that is the part's own text
 
 # An expected answer: one exact string (number/expression/choice), one exact string per arrow id
 # (arrows) or per named value (values: e.g. v1, theta1 of a momentum run), or None (text parts:
@@ -31,6 +32,19 @@ class Part:
     params: Mapping[str, Any] = field(default_factory=dict)  # the original exam's parameters
     answer: str | None = None  # fixed number/expression parts: the exact answer
     solution: str = ""  # fixed parts: the solution sketch (Markdown)
+    # Text parts: the other siblings a random variant may ask instead (grader.pools); the
+    # part's own text and solution are the sibling "original".
+    pool: tuple[Sibling, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """One alternative of a pooled text part: another wording, or a sibling question."""
+
+    id: str
+    text: str
+    solution: str = ""
+    rubric: str | None = None  # None: its own rubric; else the sibling whose rubric it shares
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,9 @@ class Solved:
     answer: Expected  # exact answer(s) as strings (SymPy srepr-free, e.g. "23", "-3/2")
     solution: str  # worked solution, Markdown
     figures: tuple[Figure, ...] = ()
+    # common mistakes of this variant: mistake id -> the exact value a student who makes it
+    # writes (e.g. "stride-forgotten" -> "13"); never equal to the answer (rubric `family:`)
+    mistakes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,7 @@ class PartVariant:
     answer: Expected
     solution: str
     figures: tuple[Figure, ...] = ()
+    mistakes: Mapping[str, str] = field(default_factory=dict)  # Solved.mistakes, frozen
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,9 @@ class Variant:
     variant_id: str  # "original" or a Crockford base32 code
     parts: tuple[PartVariant, ...]
     intros: Mapping[str, str] = field(default_factory=dict)  # exercise id -> filled intro
+    # exercise id -> the figures of its shared family (e.g. the CNN stack of 3a-3c), shown
+    # after the intro; like the intro they hold no answer
+    intro_figures: Mapping[str, tuple[Figure, ...]] = field(default_factory=dict)
 
     def part(self, part_id: str) -> PartVariant:
         for p in self.parts:

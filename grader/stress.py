@@ -18,6 +18,7 @@ from grader.answers import expected_value
 from grader.checks import model_answer_scores
 from grader.errors import GraderError
 from grader.model import Exam, Family, Variant
+from grader.pools import sibling_ids
 from grader.rubric.loader import Rubric
 from grader.variant_ids import variant_ids
 from grader.variants import build_variant, families_without_sample, plain
@@ -38,6 +39,7 @@ class PartStats:
     degenerate: Counter = field(default_factory=Counter)  # reason -> count
     examples: dict[str, str] = field(default_factory=dict)  # reason -> first variant id
     not_full: int = 0  # variants whose model answer did not score full marks
+    siblings: Counter = field(default_factory=Counter)  # pooled parts: sibling id -> times asked
 
     def flag(self, reason: str, variant_id: str) -> None:
         self.degenerate[reason] += 1
@@ -66,8 +68,11 @@ class StressReport:
 
     @property
     def warnings(self) -> list[str]:
-        """Worth a look, not a reason to stop (rare coincidences)."""
-        return self._degenerate(failing=False)
+        """Worth a look, not a reason to stop (rare coincidences, siblings never asked)."""
+        never = [f"{part_id}: sibling {sibling} was never asked in {self.built} variants"
+                 for part_id, stats in sorted(self.parts.items())
+                 for sibling, count in stats.siblings.items() if not count and self.built]
+        return self._degenerate(failing=False) + never
 
     @property
     def failures(self) -> list[str]:
@@ -92,6 +97,10 @@ def _inspect_answer(stats: PartStats, part, variant_id: str) -> None:
     if part.answer is None:
         return
     stats.distinct_answers.add(repr(plain(part.answer)))
+    for mistake, value in part.mistakes.items():
+        # a family mistake equal to the answer would take points from a right answer's twin
+        if isinstance(part.answer, str) and expected_value(value) == expected_value(part.answer):
+            stats.flag(f"the mistake {mistake} equal to the answer", variant_id)
     for value in _numbers(part.answer):
         if not value.is_real or not value.is_finite:
             stats.flag("a non-finite answer", variant_id)
@@ -114,6 +123,9 @@ def stress_test(exam: Exam, rubric: Rubric, families: Mapping[str, Family], seed
     seen_params: set[str] = set()
     repeated = built = 0
     family_parts = {p.id: p.family for p in exam.parts if p.family}
+    for part in exam.parts:  # pooled parts: every sibling is counted, asked or not
+        if part.pool:
+            parts[part.id].siblings.update(dict.fromkeys(sibling_ids(part), 0))
     for variant_id in variant_ids(seed, seeds):
         try:
             variant = build_variant(exam, variant_id, families)
@@ -143,8 +155,13 @@ def _inspect_variant(parts: dict[str, PartStats], variant: Variant, rubric: Rubr
             parts[part.part_id].flag(f"the same answer as {first_with_answer[key]}",
                                      variant.variant_id)
         first_with_answer.setdefault(key, part.part_id)
+    for part in variant.parts:
+        if "sibling" in part.params:
+            parts[part.part_id].siblings[part.params["sibling"]] += 1
     for score in model_answer_scores(rubric, variant):
-        if score.part in family_parts and score.score != score.max:
+        pooled = score.part in parts and parts[score.part].siblings
+        checked = score.part in family_parts or pooled
+        if checked and score.score != score.max:
             parts[score.part].not_full += 1
 
 
@@ -161,6 +178,13 @@ def distribution_lines(report: StressReport) -> list[str]:
             f"variants; values min {_short(values[0])}, quartiles "
             f"{', '.join(_short(q) for q in quartiles)}, max {_short(values[-1])}")
     return lines
+
+
+def sibling_lines(report: StressReport) -> list[str]:
+    """One line per pooled part: how often each sibling was asked."""
+    return [f"{part_id}: siblings asked in {report.built} variants: "
+            + ", ".join(f"{sibling} {count}" for sibling, count in stats.siblings.items())
+            for part_id, stats in sorted(report.parts.items()) if stats.siblings]
 
 
 def _short(number: float) -> str:

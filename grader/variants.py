@@ -12,6 +12,7 @@ from typing import Any
 
 from grader.errors import AuthoringError
 from grader.model import Exam, Exercise, Family, Figure, Part, PartVariant, Solved, Variant
+from grader.pools import pool_variant
 from grader.variant_ids import ORIGINAL, normalize_variant_id, variant_seed
 
 __all__ = ["ORIGINAL", "build_variant", "families_without_sample", "fill_placeholders",
@@ -172,6 +173,7 @@ def _family_part(part: Part, family: Family, fixed: Mapping[str, Any],
         answer=_answer(solved.answer),
         solution=solution,
         figures=figures,
+        mistakes={str(k): str(v) for k, v in solved.mistakes.items()},
     )
 
 
@@ -189,15 +191,17 @@ def _fixed_part(part: Part) -> PartVariant:
 
 
 def _shared(exercise: Exercise, families: Mapping[str, Family],
-            draw: _Draw) -> tuple[dict[str, Any], str]:
-    """The parameters an exercise's parts share, and its intro (filled when it has a shared
-    family; verbatim otherwise, like fixed texts)."""
+            draw: _Draw) -> tuple[dict[str, Any], str, tuple[Figure, ...]]:
+    """The parameters an exercise's parts share, its intro (filled when it has a shared
+    family; verbatim otherwise, like fixed texts) and the shared family's figures."""
     if exercise.shared_family is None:
-        return {}, exercise.intro
+        return {}, exercise.intro, ()
     family = _family(exercise.shared_family, families, draw.file, exercise.id)
     shared = _sample(family, exercise.shared_params, {}, draw, exercise.id)
     solved = _solve(family, shared, draw, exercise.id)
-    return shared, fill_placeholders(exercise.intro, solved.placeholders, exercise.id, draw.file)
+    figures = tuple(Figure(f.id, f.kind, plain(f.data), f.caption) for f in solved.figures)
+    return (shared, fill_placeholders(exercise.intro, solved.placeholders, exercise.id,
+                                      draw.file), figures)
 
 
 def build_variant(exam: Exam, variant_id: str, families: Mapping[str, Family]) -> Variant:
@@ -222,18 +226,21 @@ def build_variant(exam: Exam, variant_id: str, families: Mapping[str, Family]) -
     variant_id = normalize_variant_id(variant_id)
     seed = None if variant_id == ORIGINAL else variant_seed(exam.id, exam.version, variant_id)
     draw = _Draw(seed, variant_id, exam.source)
-    parts, intros = [], {}
+    parts, intros, intro_figures = [], {}, {}
     for exercise in exam.exercises:
-        shared, intro = _shared(exercise, families, draw)
+        shared, intro, figures = _shared(exercise, families, draw)
         if intro:
             intros[exercise.id] = intro
+        if figures:
+            intro_figures[exercise.id] = figures
         for part in exercise.parts:
-            if part.family is None:
-                parts.append(_fixed_part(part))
+            if part.family is None:  # a pooled part asks one of its siblings (grader.pools)
+                parts.append(pool_variant(part, draw.rng(part.id)) if part.pool
+                             else _fixed_part(part))
             else:
                 family = _family(part.family, families, draw.file, part.id)
                 parts.append(_family_part(part, family, shared, draw))
-    return Variant(exam.id, exam.version, variant_id, tuple(parts), intros)
+    return Variant(exam.id, exam.version, variant_id, tuple(parts), intros, intro_figures)
 
 
 def families_without_sample(exam: Exam, families: Mapping[str, Family]) -> list[str]:

@@ -155,7 +155,7 @@ def _pages_as_png(path: Path) -> list[bytes]:
     return [p.read_bytes() for p in sorted(folder.glob("p-*.png"))]
 
 
-@pytest.mark.parametrize("name, pages", [("paper-original.pdf", 9), ("key-original.pdf", 7)])
+@pytest.mark.parametrize("name, pages", [("paper-original.pdf", 9), ("key-original.pdf", 8)])
 def test_pages_are_drawn_and_numbered(built, name, pages):
     path = built[0] / name
     images = _pages_as_png(path)
@@ -182,6 +182,25 @@ def test_key_figure_shows_forward_values_and_gradients(built):
     text = _plain(pdf_text(built[0] / "key-original.pdf", 2))
     for label in ("a1: 7", "a2: -21/2", "a8: 49", "a9: -7", "49/4"):
         assert _plain(label) in text
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_cnn_stack_figure_in_the_pdfs(built, variants, index):
+    """Exercise 3's layer boxes: the variant's own kernels; receptive fields on the key only."""
+    from grader.paper.stackfigure import stack_fields
+
+    variant = variants[index]
+    (figure,) = variant.intro_figures["ex3"]
+    kernels = [f"kernel {k}x{k}" for k in variant.part("ex3a").params["kernels"]]
+    student = pdf_text(built[0] / f"paper-{variant.variant_id}.pdf")
+    key = pdf_text(built[0] / f"key-{variant.variant_id}.pdf")
+    convs = [f"conv {n}" for n in range(1, len(kernels) + 1)]
+    for text in (student, key):
+        section = text[text.index("Exercise 3"):]
+        assert all(label in section[:section.index("ex3a")] for label in kernels + convs)
+    assert "field" not in re.sub(r"field-of-view", "", student).replace("field of view", "")
+    fields = stack_fields(figure.data)
+    assert all(f"field {value}" in key for value in fields.values())
 
 
 def test_roster_pdfs(built, variants):

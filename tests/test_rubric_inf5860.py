@@ -29,6 +29,14 @@ GRAPH = {
 ARROWS = {"a1": "7", "a2": "-21/2", "a3": "0", "a4": "-7/2", "a5": "-7/2", "a6": "-7/2",
           "a7": "-7/2", "a8": "49", "a9": "-7"}
 NUMBERS = {"ex3a": "13", "ex3b": "23", "ex3c": "350"}
+# The original's common mistakes by hand (kernels 3, 5, 7; strides 2, 1, 1 in 3b; 3 channels,
+# 2 filters, no biases in 3c): what cnn.field_of_view / cnn.params must freeze in its variant.
+ORIGINAL_MISTAKES = {
+    "ex3a": {"kernel-sum": "15", "off-by-one": "12"},  # 3+5+7; 2+4+6 (3a has no stride)
+    "ex3b": {"stride-forgotten": "13", "kernel-sum": "27",  # 3 + 2*5 + 2*7
+             "own-stride": "25", "off-by-one": "22"},  # 1 + 2*2 + 2*4 + 2*6
+    "ex3c": {"channels-everywhere": "498", "biases-counted": "356"},  # 3*2*(9+25+49); +2*3
+}
 TEXT_PARTS = sorted(p for p, r in RUBRIC.parts.items() if r.kind == "text")
 
 
@@ -36,7 +44,8 @@ def grade(part: str, raw):
     pr = RUBRIC.parts[part]
     answer = ARROWS if pr.kind == "arrows" else NUMBERS.get(part)
     params = GRAPH if pr.kind == "arrows" else {}
-    pv = PartVariant(part, pr.kind, pr.points, "", params, answer, "")
+    pv = PartVariant(part, pr.kind, pr.points, "", params, answer, "",
+                     mistakes=ORIGINAL_MISTAKES.get(part, {}))
     return score_part(RUBRIC, pr, pv, raw, student="s")
 
 
@@ -73,9 +82,10 @@ def test_arrows_exact_answers_score_full():
     ("ex3a", "15", 0, "k - 1"),
     ("ex3b", "13", 0, "The stride of the first layer multiplies the later kernels' contribution."),
     ("ex3b", "25", 0, "own stride"),
-    ("ex3c", "498", 1, "2 channels"),
-    ("ex3c", "3*3*3*2+3*5*5*2+3*7*7*2", 1, "2 channels"),
-    ("ex3c", "356", 1, "excludes biases"),
+    ("ex3c", "498", 1, "as many channels as the layer before has filters"),
+    ("ex3c", "3*3*3*2+3*5*5*2+3*7*7*2", 1, "as many channels as the layer before has filters"),
+    ("ex3c", "356", 1, "The question excludes biases: 350 weights without the 6 biases."),
+    ("ex3a", "12", 0, "starts from 1 pixel"),
     ("ex3c", "100", 0, "expected 350"),
 ])
 def test_common_mistakes(part, raw, points, feedback):

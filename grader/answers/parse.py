@@ -406,6 +406,15 @@ def expected_value(text: str) -> sympy.Expr:
     >>> expected_value("-7/2"), expected_value("exp(2)"), expected_value("2*w**2")
     (-7/2, exp(2), 2*w**2)
     """
+    if isinstance(text, str):
+        return _expected_value(text)
+    return _expected_value.__wrapped__(text)
+
+
+# Cached: a batch compares every student's arrows with the same few key values; the value is
+# an immutable SymPy expression (a failure, ValueError, is not cached and is raised again).
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _expected_value(text: str) -> sympy.Expr:
     try:
         clean, _ = normalize(str(text), EXPRESSION_STEPS)
         names = {
@@ -424,3 +433,4 @@ def clear_cache() -> None:
     """Forget cached parses (tests that count calls need fresh parsing)."""
     _parse_number.cache_clear()
     _parse_expression.cache_clear()
+    _expected_value.cache_clear()

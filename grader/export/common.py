@@ -22,7 +22,7 @@ from grader.errors import AuthoringError
 from grader.export.naming import category_name, question_name, variant_tag
 from grader.model import Exam, Figure, PartVariant, Variant
 from grader.paper.figures import graph_markdown, graph_svg
-from grader.rubric.loader import PartRubric, Rubric
+from grader.rubric.loader import PartRubric, Rubric, sibling_rubric
 
 NUMERIC, BLANKS, ESSAY = "numeric", "blanks", "essay"
 SIGNIFICANT = 12  # digits written for a value or tolerance (answers are exact; floats display)
@@ -155,6 +155,7 @@ def _numeric_blanks(part: PartVariant, rubric: PartRubric,
 
 
 def _guide(part: PartVariant, rubric: PartRubric) -> Guide:
+    rubric = sibling_rubric(rubric, part.params)  # a pooled part: the sibling it asks
     criteria = tuple((c.id, c.points, c.feedback or "; ".join(p.source for p in c.any))
                      for c in rubric.criteria)
     rules = []

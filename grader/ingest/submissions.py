@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -83,7 +84,10 @@ def read_text(path: Path) -> tuple[str, list[str]]:
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:
-        return data.decode("latin-1"), ["not UTF-8: read as Latin-1, check accented letters"]
+        return data.decode("latin-1"), [_LATIN1_WARNING]
+
+
+_LATIN1_WARNING = "not UTF-8: read as Latin-1, check accented letters"
 
 
 def read_submissions(paths: Iterable[Path], lms: Any = None,
@@ -96,19 +100,47 @@ def read_submissions(paths: Iterable[Path], lms: Any = None,
     files, problems = expand_paths(paths)
     yield from problems
     for path in files:
+        csv_file = path.suffix.lower() == ".csv"
         try:
-            text, warnings = read_text(path)
+            if csv_file:
+                encoding = _csv_encoding(path)
+                warnings = [] if encoding == "utf-8-sig" else [_LATIN1_WARNING]
+            else:
+                text, warnings = read_text(path)
         except InputError as exc:
             yield IngestProblem(str(path), exc.message)
             continue
         for warning in warnings:
             yield IngestProblem(str(path), warning, fatal=False)
-        if path.suffix.lower() == ".csv":
+        if csv_file:  # streamed row by row: a class CSV is never held whole
             from grader.ingest.detect import read_csv_file  # detect imports this module
 
-            yield from read_csv_file(text, str(path), lms, _read_csv)
+            opener = functools.partial(open, path, encoding=encoding, newline="")
+            yield from read_csv_file(opener, str(path), lms, _read_csv)
             continue
         yield from _read_document(text, str(path), path.suffix.lower())
+
+
+def _csv_encoding(path: Path) -> str:
+    """The encoding read_text would decode a CSV file with, found in one streaming pass.
+
+    Raises:
+        InputError: the file cannot be read or is too large.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise InputError(f"file is {size} bytes, more than {MAX_CSV_BYTES}", file=str(path))
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "latin-1"
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    return "utf-8-sig"
 
 
 def _read_document(text: str, source: str, suffix: str) -> Iterator[Submission | IngestProblem]:
@@ -191,15 +223,24 @@ def _cut(text: str) -> tuple[str, str]:
     return text[:MAX_ANSWER_CHARS], f"answer cut to its first {MAX_ANSWER_CHARS} characters"
 
 
-def _read_csv(text: str, source: str, _suffix: str) -> Iterator[Submission | IngestProblem]:
+def _read_csv(open_text: Callable[[], TextIO], source: str, _suffix: str,
+              ) -> Iterator[Submission | IngestProblem]:
+    """Our submission CSV, streamed row by row from a file `open_text` opens."""
+    with open_text() as handle:
+        yield from _read_csv_rows(handle, source)
+
+
+def _read_csv_rows(handle: TextIO, source: str) -> Iterator[Submission | IngestProblem]:
+    sample = handle.read(4096)
+    handle.seek(0)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
         # The sniffer guesses doublequote=False when its sample has no "" pair; a quote in a
         # later answer ("error") would then split the row. Spreadsheets always double quotes.
         dialect.doublequote = True
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    reader = csv.DictReader(handle, dialect=dialect)
     if not reader.fieldnames or "student" not in reader.fieldnames:
         yield IngestProblem(source, "CSV has no 'student' column")
         return

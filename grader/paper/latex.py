@@ -11,6 +11,7 @@ from typing import Any
 import jinja2
 
 from grader.model import Exam, Figure, Variant
+from grader.paper.stackfigure import stack_picture
 from grader.paper.texfigure import PREAMBLE, graph_picture
 from grader.paper.texmarkdown import escape_tex, markdown_to_latex
 from grader.paper.view import TEMPLATES, Style, paper_view
@@ -33,7 +34,8 @@ def _latex_text(text: str) -> Tex:
 
 
 def _latex_figure(figure: Figure, values: Mapping[str, str] | None) -> Tex:
-    body = graph_picture(figure.data, values) if figure.kind == "graph" else ""
+    drawers = {"graph": graph_picture, "cnn": stack_picture}
+    body = drawers[figure.kind](figure.data, values) if figure.kind in drawers else ""
     caption = rf"\par{{\small\itshape {escape_tex(figure.caption)}}}" if figure.caption else ""
     return Tex(f"\\begin{{center}}\n{body}{caption}\n\\end{{center}}")
 

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from grader.model import Exam, Figure, PartVariant, Variant
 from grader.paper.figures import graph_markdown, graph_svg, inline_svg
 from grader.paper.mathml import markdown_to_html
+from grader.paper.stackfigure import stack_fields, stack_markdown, stack_svg
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -55,6 +56,9 @@ class Style:
 def _markdown_figure(figure: Figure, values: Mapping[str, str] | None) -> str:
     if figure.kind == "graph":
         return graph_markdown(figure.data, values)
+    if figure.kind == "cnn":
+        table = stack_markdown(figure.data, values)
+        return f"{table}\n\n*{figure.caption}*" if figure.caption else table
     return f"*Figure {figure.id}: {figure.caption}*"
 
 
@@ -63,6 +67,8 @@ def _html_figure(figure: Figure, values: Mapping[str, str] | None) -> Any:
     if figure.kind == "graph":
         parts.append(f'<div class="graph">{inline_svg(graph_svg(figure.data, values))}</div>')
         parts.append(markdown_to_html(graph_markdown(figure.data, values)))
+    elif figure.kind == "cnn":  # the svg carries an aria-label; no table beside it
+        parts.append(f'<div class="graph">{inline_svg(stack_svg(figure.data, values))}</div>')
     caption = escape(figure.caption)
     parts.append(f"<figcaption>{caption}</figcaption>" if figure.caption else "")
     return Markup(f"<figure>{''.join(parts)}</figure>")
@@ -100,6 +106,13 @@ def _part_view(part: PartVariant, label: str, key: bool, style: Style) -> dict[s
     return view
 
 
+def _intro_figures(variant: Variant, exercise_id: str, key: bool, style: Style) -> list[Any]:
+    """The shared family's figures; a key adds what they leave out (a CNN's receptive fields)."""
+    figures = variant.intro_figures.get(exercise_id, ())
+    return [style.figure(f, stack_fields(f.data) if key and f.kind == "cnn" else None)
+            for f in figures]
+
+
 def _totals(exam: Exam) -> dict[str, str]:
     """Total points, and the total without exercises for a restricted audience (if any)."""
     restricted = [(n, ex) for n, ex in enumerate(exam.exercises, start=1) if ex.audience]
@@ -126,6 +139,7 @@ def paper_view(exam: Exam, variant: Variant, key: bool, style: Style,
             "title": exercise.title,
             "audience": exercise.audience,
             "intro": style.text(variant.intros.get(exercise.id, exercise.intro)),
+            "figures": _intro_figures(variant, exercise.id, key, style),
             "points": points_label(sum((p.points for p in parts), Fraction(0))),
             "parts": [_part_view(p, chr(ord("a") + i), key, style) for i, p in enumerate(parts)],
         })

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from grader.model import CriterionResult
 from grader.rubric.loader import Criterion, PartRubric, criteria_patterns
 from grader.rubric.matcher import Doc, Hit, Matcher, search
-from grader.rubric.patterns import describing_pattern
+from grader.rubric.patterns import Word, describing_pattern
 
 ZERO = Fraction(0)
 MAX_TEXT = 20_000  # characters of a free-text answer that are read
@@ -71,6 +71,9 @@ class _Eval(NamedTuple):
 
 
 def _evaluate(c: Criterion, doc: Doc) -> _Eval:
+    needs = _first_needs(c)
+    if needs is not None and doc.hits.keys().isdisjoint(needs):
+        return _Eval(False)  # no `any` pattern can match: one set test instead of a search each
     allow = c.negation == "allow"
     decisive = not (c.require or c.explain)  # a clean match settles it: nothing filters hits
     hits: list = []
@@ -100,6 +103,31 @@ def _evaluate(c: Criterion, doc: Doc) -> _Eval:
         return _Eval(False, denied[0].words, why="denied")
     best = min(good, key=lambda h: (h.typo, h.purpose))
     return _Eval(True, best.words, best.typo, "met", best.by if best.purpose else "")
+
+
+_NEEDS: dict[int, tuple[Criterion, frozenset[Word] | None]] = {}
+
+
+def _first_needs(c: Criterion) -> frozenset[Word] | None:
+    """Pattern words of which an answer must hold one for any `any` pattern of `c` to match
+    (None: some pattern needs no word). Kept per criterion (by identity, the criterion held)."""
+    found = _NEEDS.get(id(c))
+    if found is not None and found[0] is c:
+        return found[1]
+    needs: set[Word] | None = set()
+    for p in c.any:
+        root = p.root
+        if type(root) is Word:
+            needs.add(root)
+        elif root.needs:
+            needs.update(min(root.needs, key=len))  # each need set must meet the answer
+        else:
+            needs = None
+            break
+    if len(_NEEDS) > 4096:
+        _NEEDS.clear()
+    _NEEDS[id(c)] = (c, frozenset(needs) if needs is not None else None)
+    return _NEEDS[id(c)][1]
 
 
 def _described(hits: list[Hit], doc: Doc) -> list[Hit]:

@@ -32,7 +32,8 @@ from grader.answers import (
 from grader.errors import AnswerError
 from grader.model import CriterionResult, PartScore, PartVariant, RawAnswer
 from grader.rubric.criteria import MAX_TEXT, score_text
-from grader.rubric.loader import PartRubric, Rubric
+from grader.rubric.loader import PartRubric, Rubric, sibling_rubric
+from grader.rubric.mistakes import feedback_text, find_mistake
 from grader.solver.graph import GraphSolution, graph_from_mapping, local_derivative, solve_graph
 
 ZERO = Fraction(0)
@@ -122,7 +123,7 @@ def _score_value(ctx: _Ctx, raw: RawAnswer) -> PartScore:
         return ctx.score(pr.points, raw, [result], (*parsed.notes, cmp.note), flags)
     if cmp.ok is None:
         flags.append("undecided")
-    points, feedback = _mistake(pr, parsed.value, str(ctx.variant.answer))
+    points, feedback = _mistake(pr, parsed.value, str(ctx.variant.answer), ctx.variant.mistakes)
     result = CriterionResult("value", points, pr.points, False, (parsed.normalized,),
                              feedback or cmp.note)
     return ctx.score(points, raw, [result], (*parsed.notes, cmp.note), flags)
@@ -134,14 +135,21 @@ def _compare(pr: PartRubric, got: sympy.Expr, expected: sympy.Expr):
     return compare_number(got, expected, exact=pr.exact, rtol=pr.rtol, atol=pr.atol)
 
 
-def _mistake(pr: PartRubric, got: sympy.Expr, expected: str) -> tuple[Fraction, str]:
-    """Points and feedback of the first common-mistake rule the answer equals."""
-    for m in pr.mistakes:
-        if m.expected is not None and expected_value(m.expected) != expected_value(expected):
-            continue
-        if _compare(pr, got, expected_value(m.value)).ok:
-            return m.points, m.feedback
-    return ZERO, ""
+def _mistake(pr: PartRubric, got: sympy.Expr, expected: str,
+             family: Mapping[str, str] | None = None) -> tuple[Fraction, str]:
+    """Points and feedback of the first common-mistake rule the answer equals.
+
+    ``family`` holds the variant's family-computed mistake values (PartVariant.mistakes).
+    """
+    if not pr.mistakes:
+        return ZERO, ""
+    target = expected_value(expected)
+    found = find_mistake(pr.mistakes, got, target, family or {},
+                         lambda a, b: _compare(pr, a, b).ok)
+    if found is None:
+        return ZERO, ""
+    mistake, value = found
+    return mistake.points, feedback_text(mistake, target, value)
 
 
 # ---------------------------------------------------------------- arrows
@@ -217,6 +225,10 @@ def _arrow(ctx: _Ctx, aid: str, values: Mapping[str, sympy.Expr], errors,
             if compare_number(got, ft_value, rtol=pr.rtol, atol=pr.atol, exact=pr.exact).ok:
                 return CriterionResult(aid, per * pr.follow_through_credit, per, True, shown,
                                        f"follow-through from your {upstream}")
+    if pr.mistakes:  # generic rules only (the loader checks): a sign error on this arrow, ...
+        points, feedback = _mistake(pr, got, ctx.variant.answer[aid])
+        if feedback or points:
+            return CriterionResult(aid, points, per, False, shown, feedback or cmp.note)
     return CriterionResult(aid, ZERO, per, False, shown, cmp.note)
 
 
@@ -250,7 +262,8 @@ def _score_text(ctx: _Ctx, raw: RawAnswer) -> PartScore:
     """Keyword criteria (grader.rubric.criteria), capped at the part's points."""
     if not isinstance(raw, str):
         return _unreadable(ctx, raw, "expected a text answer, not one value per arrow")
-    result = score_text(ctx.rubric, raw)
+    # a pooled part: the criteria of the sibling the paper asked (grader.pools)
+    result = score_text(sibling_rubric(ctx.rubric, ctx.variant.params), raw)
     return ctx.score(result.total, raw, result.criteria, result.notes, result.flags)
 
 

@@ -19,8 +19,9 @@ from typing import Any
 import yaml
 
 from grader.errors import AuthoringError
-from grader.model import PART_KINDS
+from grader.model import ORIGINAL_SIBLING, PART_KINDS
 from grader.rubric.matcher import Matcher
+from grader.rubric.mistakes import MISTAKE_KEYS, Mistake, parse_mistake
 from grader.rubric.patterns import (
     Node,
     Pattern,
@@ -51,17 +52,6 @@ class Criterion:
 
 
 @dataclass(frozen=True)
-class Mistake:
-    """A common wrong answer of a number/expression part: partial credit and feedback."""
-
-    id: str
-    value: str  # exact number or arithmetic expression, e.g. "3*3*3*2 + 3*5*5*2"
-    points: Fraction
-    feedback: str
-    expected: str | None = None  # applies only when the expected answer is this (one variant)
-
-
-@dataclass(frozen=True)
 class PartRubric:
     part: str
     kind: str
@@ -79,6 +69,8 @@ class PartRubric:
     mistakes: tuple[Mistake, ...] = ()
     allow_percent: bool = False
     symbols: tuple[str, ...] = ()  # expression parts: the names a student may use
+    # Pooled text parts (grader.pools): sibling id -> its own rubric (same kind and points).
+    siblings: Mapping[str, PartRubric] = field(default_factory=dict)
     matcher: Matcher | None = field(default=None, compare=False, repr=False)
 
 
@@ -94,15 +86,16 @@ _COMMON = {"kind", "points", "model_answer"}
 _KEYS = {
     "number": _COMMON | {"exact", "rtol", "atol", "mistakes", "allow_percent"},
     "expression": _COMMON | {"symbols", "mistakes"},
-    "arrows": _COMMON | {"per_arrow", "rtol", "atol", "follow_through", "follow_through_credit"},
-    "values": _COMMON | {"per_value", "rtol", "atol", "exact"},
-    "text": _COMMON | {"criteria", "best", "count_points"},
+    "arrows": _COMMON | {"per_arrow", "rtol", "atol", "follow_through", "follow_through_credit",
+                         "mistakes"},
+    "values": _COMMON | {"per_value", "rtol", "atol", "exact", "mistakes"},
+    "text": _COMMON | {"criteria", "best", "count_points", "siblings"},
     "choice": _COMMON,
 }
 _PER_ITEM = {"arrows": "per_arrow", "values": "per_value"}  # YAML key of the points per item
 _CRITERION_KEYS = {"id", "points", "any", "deny", "require", "group", "negation", "feedback",
                    "explain"}
-_MISTAKE_KEYS = {"id", "value", "points", "feedback", "expected"}
+_SIBLING_KEYS = {"model_answer", "criteria", "best", "count_points"}
 
 
 @dataclass(frozen=True)
@@ -176,7 +169,7 @@ def _part(part_id: str, data: Any, synonyms: Mapping[str, tuple[Node, ...]], ctx
         "model_answer": _str(data, "model_answer", ctx),
         "allow_percent": _bool(data, "allow_percent", ctx),
         "symbols": tuple(_str_list(data.get("symbols", []), "symbols", ctx)),
-        "mistakes": tuple(_mistake(m, points, ctx) for m in _list(data, "mistakes", ctx)),
+        "mistakes": _mistakes(data, kind, points, ctx),
     }
     if fields["follow_through_credit"] is None:
         fields["follow_through_credit"] = Fraction(1)
@@ -206,7 +199,43 @@ def _text_fields(data, points: Fraction, synonyms, ctx: _Ctx) -> dict[str, Any]:
     if reachable < points:
         raise ctx.error(f"the criteria can give at most {reachable} of the part's {points} points")
     return {"criteria": criteria, "best": best, "count_points": count_points,
-            "matcher": Matcher(criteria_patterns(criteria))}
+            "matcher": Matcher(criteria_patterns(criteria)),
+            "siblings": _siblings(data.get("siblings"), points, synonyms, ctx)}
+
+
+def _siblings(data: Any, points: Fraction, synonyms, ctx: _Ctx) -> dict[str, PartRubric]:
+    """``siblings: {id: {model_answer, criteria, best, count_points}}`` of a pooled part."""
+    out: dict[str, PartRubric] = {}
+    for sid, body in _mapping(data or {}, "siblings", ctx).items():
+        if not isinstance(sid, str) or sid == ORIGINAL_SIBLING:
+            raise ctx.error(f"sibling {sid!r}: the original's rubric is the part's own fields")
+        sctx = _Ctx(ctx.file, f"{ctx.part} (sibling {sid})")
+        body = _mapping(body, f"sibling {sid}", sctx)
+        _no_unknown(body, _SIBLING_KEYS, f"sibling {sid}", sctx)
+        if not _str(body, "model_answer", sctx):
+            raise sctx.error("a sibling needs a model_answer (grader check grades it)")
+        fields = _text_fields(body, points, synonyms, sctx)
+        out[sid] = PartRubric(ctx.part, "text", points, model_answer=_str(body, "model_answer",
+                                                                          sctx), **fields)
+    return out
+
+
+def sibling_rubric(pr: PartRubric, params: Mapping[str, Any]) -> PartRubric:
+    """The rubric for the sibling a variant part asks (its params' ``rubric`` or ``sibling``;
+    none, or ``original``: the part's own).
+
+    Raises:
+        AuthoringError: the variant asks a sibling this rubric does not have.
+    """
+    key = (params.get("rubric") or params.get("sibling")) if params else None
+    if key is None or key == ORIGINAL_SIBLING:
+        return pr
+    found = pr.siblings.get(key)
+    if found is None:
+        known = ", ".join([ORIGINAL_SIBLING, *pr.siblings])
+        raise AuthoringError(f"the variant asks sibling {key!r}, which the rubric does not "
+                             f"have (it has: {known})", part=pr.part)
+    return found
 
 
 def criteria_patterns(criteria) -> list[Pattern]:
@@ -263,20 +292,19 @@ def _criterion(data: Any, synonyms, ctx: _Ctx) -> Criterion:
                      _str(data, "feedback", ctx), _bool(data, "explain", ctx))
 
 
-def _mistake(data: Any, part_points: Fraction, ctx: _Ctx) -> Mistake:
-    data = _mapping(data, "a mistake rule", ctx)
-    mid = data.get("id")
-    if not isinstance(mid, str) or not mid:
-        raise ctx.error(f"every mistake rule needs an id (a string), got {mid!r}")
-    _no_unknown(data, _MISTAKE_KEYS, f"mistake {mid}", ctx)
-    value, expected = data.get("value"), data.get("expected")
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ctx.error(f"mistake {mid}: value must be a number or an expression string")
-    points = _points(data.get("points", 0), f"mistake {mid}: points", ctx)
-    if points > part_points:
-        raise ctx.error(f"mistake {mid}: gives {points}, more than the part's {part_points}")
-    return Mistake(mid, str(value), points, _str(data, "feedback", ctx),
-                   None if expected is None else str(expected))
+def _mistakes(data: Mapping, kind: str, points: Fraction, ctx: _Ctx) -> tuple[Mistake, ...]:
+    """Common-mistake rules (grader.rubric.mistakes); per item for arrows and values parts."""
+    limit = _opt_points(data, _PER_ITEM[kind], ctx) if kind in _PER_ITEM else points
+    out = []
+    for raw in _list(data, "mistakes", ctx):
+        raw = _mapping(raw, "a mistake rule", ctx)
+        mid = raw.get("id")
+        if not isinstance(mid, str) or not mid:
+            raise ctx.error(f"every mistake rule needs an id (a string), got {mid!r}")
+        _no_unknown(raw, MISTAKE_KEYS, f"mistake {mid}", ctx)
+        out.append(parse_mistake(raw, kind, limit if limit is not None else points,
+                                 lambda value, what: _points(value, what, ctx), ctx.error))
+    return tuple(out)
 
 
 def _count_points(data: Any, points: Fraction, n: int, ctx: _Ctx):

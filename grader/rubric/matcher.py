@@ -92,6 +92,12 @@ class Matcher:
                 self.by_stem.setdefault(w.stem, []).append(w)
         self.prefixes = [w for w in words if w.prefix]
         self.fuzzy = [w for w in words if not w.prefix and len(w.text) >= MIN_TYPO_LEN]
+        # A typo is one edit: only words within one letter of the answer word's length (or
+        # its stem's) can be one; lookup tries those, in `fuzzy` order, not every word.
+        self._by_len: dict[tuple[bool, int], list[int]] = {}
+        for k, w in enumerate(self.fuzzy):
+            self._by_len.setdefault((False, len(w.text)), []).append(k)
+            self._by_len.setdefault((True, len(w.stem)), []).append(k)
         # An answer word can start a compound ("over" + "fitting") only if it is a proper
         # prefix of a pattern word or stem: the quick test that skips most adjacent pairs.
         self.heads = frozenset(form[:n] for w in words for form in {w.text, w.stem}
@@ -113,10 +119,24 @@ class Matcher:
         exact.update(w for w in self.prefixes if norm.startswith(w.text))
         typo: set[Word] = set()
         if not joined and len(norm) >= MIN_TYPO_LEN - 1:
-            typo = {w for w in self.fuzzy if w not in exact and _one_typo(norm, stemmed, w)}
+            fuzzy = self.fuzzy
+            typo = {fuzzy[k] for k in self._typo_candidates(norm, stemmed)
+                    if fuzzy[k] not in exact and _one_typo(norm, stemmed, fuzzy[k])}
         found = tuple((w, False) for w in exact) + tuple((w, True) for w in typo)
         cache[norm] = found  # read() bounds the caches, between answers
         return found
+
+    def _typo_candidates(self, norm: str, stemmed: str) -> list[int]:
+        """Indexes into `fuzzy` of the words `_one_typo` may accept, in order (lengths
+        within one of the answer word's, or of its stem's when that is long enough)."""
+        by_len, found = self._by_len, set()
+        keys = [(False, len(norm))]
+        if len(stemmed) >= MIN_TYPO_LEN - 1:
+            keys.append((True, len(stemmed)))
+        for stem_side, n in keys:
+            for length in (n - 1, n, n + 1):
+                found.update(by_len.get((stem_side, length), ()))
+        return sorted(found)
 
     def read(self, text: str) -> Doc:
         """Scan an answer once and find every pattern word in it."""

@@ -286,6 +286,7 @@ def normalize_pattern_word(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)  # snowballstemmer's own cache is off; a class repeats its words
 def stem(word: str) -> str:
     """The Snowball stem of a normalized word.
 

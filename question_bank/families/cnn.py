@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from grader.errors import AuthoringError
-from grader.model import Solved
+from grader.model import Figure, Solved
 from grader.solver.cnn import (
     CnnSpec,
     cnn_from_mapping,
@@ -19,6 +19,7 @@ from grader.solver.cnn import (
     params_sum,
     solve_cnn,
 )
+from question_bank.families.cnn_mistakes import fov_mistakes, params_mistakes
 
 STACK = "cnn.stack"
 FIELD_OF_VIEW = "cnn.field_of_view"
@@ -154,7 +155,8 @@ def stack_placeholders(params: Mapping[str, Any], family: str) -> dict[str, str]
 
 
 def solve_stack(params: Mapping[str, Any]) -> Solved:
-    """The exercise-shared stack {kernels, layers?, channels?, filters?}: intro placeholders only.
+    """The exercise-shared stack {kernels, layers?, channels?, filters?}: intro placeholders and
+    a figure of kind ``cnn`` (the layer boxes; no answers: no strides, fields or counts).
 
     Raises:
         AuthoringError: unknown or inconsistent parameters.
@@ -164,8 +166,16 @@ def solve_stack(params: Mapping[str, Any]) -> Solved:
     data: dict[str, Any] = {"layers": [{"type": "conv", "kernel": k} for k in kernels]}
     if "channels" in params:
         data["input"] = {"channels": params["channels"]}
-    _spec(data, STACK)  # validates channels
-    return Solved(placeholders=stack_placeholders(params, STACK), answer=None, solution="")
+    if "filters" in params:  # drawn in the boxes; cnn.params asks the parameter count of it
+        for layer, f in zip(data["layers"], per_layer(params, "filters", len(kernels), None,
+                                                      STACK), strict=True):
+            layer["filters"] = f
+    _spec(data, STACK)  # validates channels and filters
+    # Kernels, channels and filters only: the parts differ in strides, which their texts state.
+    figure = Figure("stack", "cnn", data, "The network of this exercise, input on the left; "
+                    "each part gives the strides.")
+    return Solved(placeholders=stack_placeholders(params, STACK), answer=None, solution="",
+                  figures=(figure,))
 
 
 
@@ -278,7 +288,8 @@ def solve_field_of_view(params: Mapping[str, Any]) -> Solved:
     if ask == "output_size":
         placeholders.update(size=str(params["size"]), padding=same_or_words(per["padding"]),
                             padding_text=layers_text(per["padding"], "padding", default=0))
-    return Solved(placeholders=placeholders, answer=answer, solution=solution)
+    return Solved(placeholders=placeholders, answer=answer, solution=solution,
+                  mistakes=fov_mistakes(spec, ask, answer))
 
 
 def _params_layers(params: Mapping[str, Any], kernels: list, family: str) -> list[dict]:
@@ -358,4 +369,4 @@ def solve_params(params: Mapping[str, Any]) -> Solved:
                 + (", each plus one bias per output" if bias else " (no biases)") + ":\n\n"
                 f"`{params_sum(spec)}`\n")
     return Solved(placeholders=placeholders, answer=str(sol.weights + sol.biases),
-                  solution=solution)
+                  solution=solution, mistakes=params_mistakes(data, f"family {family}"))
