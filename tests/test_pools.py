@@ -291,3 +291,13 @@ def test_check_grades_every_sibling_and_fails_a_broken_one(tmp_path):
     failures = api.check("inf5860-2019", rubric=path, seeds=30).failures
     assert any(f.startswith("ex2b (sigmoid): model answer scores 0 / 1") for f in failures)
     assert any(f.startswith("ex2b: the model answer of") for f in failures)
+
+
+def test_a_sibling_never_asked_is_a_warning():
+    from grader.stress import PartStats, StressReport, sibling_lines
+
+    stats = PartStats(siblings=Counter({"original": 3, "tanh": 0}))
+    report = StressReport(3, 3, (), {"ex2b": stats}, 0, ())
+    assert report.warnings == ["ex2b: sibling tanh was never asked in 3 variants"]
+    assert not report.failures
+    assert sibling_lines(report) == ["ex2b: siblings asked in 3 variants: original 3, tanh 0"]

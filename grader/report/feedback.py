@@ -94,6 +94,8 @@ def _gained_lines(score: PartScore) -> tuple[str, ...]:
 
 
 def _override_line(result, part: str) -> str:
+    if not getattr(result, "overrides", None):  # most students: no override at all
+        return ""
     override = result.override_for(part) if hasattr(result, "override_for") else None
     if override is None:
         return ""
@@ -105,9 +107,10 @@ def feedback_items(result, question: Callable[[str], str],
                    model_answers: Mapping[str, str] | None = None) -> list[FeedbackItem]:
     """One item per graded part: question, answer, points, what earned and what lost points."""
     items = []
+    models = model_answers or {}
     for score in result.scores:
         lost = _lost_lines(score)
-        model = (model_answers or {}).get(score.part, "") if score.score < score.max else ""
+        model = models.get(score.part, "") if score.score < score.max else ""
         items.append(FeedbackItem(score.part, question(score.part), answer_text(score.answer),
                                   format_points(score.score), format_points(score.max),
                                   lost, _gained_lines(score), score.notes,
@@ -135,27 +138,32 @@ def _context(exam: Exam, result, variant: Variant | None,
     }
 
 
+@cache
+def _templates() -> tuple[jinja2.Template, jinja2.Template]:
+    """The (Markdown, HTML) feedback templates, loaded once: get_template would check each
+    file's modification time (a stat) on every call, twice per student."""
+    env = _environment()
+    return env.get_template("feedback.md.j2"), env.get_template("feedback.html.j2")
+
+
 def feedback_markdown(exam: Exam, result, variant: Variant | None = None,
                       model_answers: Mapping[str, str] | None = None) -> str:
     """Feedback for one student as Markdown (student text fenced, never interpreted)."""
-    return _environment().get_template("feedback.md.j2").render(
-        _context(exam, result, variant, model_answers))
+    return _templates()[0].render(_context(exam, result, variant, model_answers))
 
 
 def feedback_html(exam: Exam, result, variant: Variant | None = None,
                   model_answers: Mapping[str, str] | None = None) -> str:
     """Feedback for one student as a standalone HTML page (all student text escaped)."""
-    return _environment().get_template("feedback.html.j2").render(
-        _context(exam, result, variant, model_answers))
+    return _templates()[1].render(_context(exam, result, variant, model_answers))
 
 
 def feedback_both(exam: Exam, result, variant: Variant | None = None,
                   model_answers: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(Markdown, HTML) feedback for one student, sharing one context."""
     context = _context(exam, result, variant, model_answers)
-    env = _environment()
-    return (env.get_template("feedback.md.j2").render(context),
-            env.get_template("feedback.html.j2").render(context))
+    markdown, html = _templates()
+    return markdown.render(context), html.render(context)
 
 
 def environment() -> jinja2.Environment:

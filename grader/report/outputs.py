@@ -84,33 +84,42 @@ def scores_csv(exam: Exam, results: Sequence[StudentResult],
     return csv_text(scores_header(part_ids), [score_row(part_ids, r, scale) for r in results])
 
 
+def _float(value: Fraction) -> float:
+    """float(value); a Fraction's true division directly (numbers.Rational.__float__ is a
+    Python frame with two property calls, and details.jsonl asks ~150 times per student)."""
+    return value.numerator / value.denominator if type(value) is Fraction else float(value)
+
+
 def _score_record(result: StudentResult, score: PartScore) -> dict:
     record = {
         "student": result.student,
         "variant": result.variant,
         "part": score.part,
-        "score": float(score.score),
-        "max": float(score.max),
+        "score": _float(score.score),
+        "max": _float(score.max),
         "answer": score.answer,
         "criteria": [
-            {"id": c.id, "points": float(c.points), "max": float(c.max), "met": c.met,
+            {"id": c.id, "points": _float(c.points), "max": _float(c.max), "met": c.met,
              "matched": list(c.matched), "feedback": c.feedback}
             for c in score.criteria
         ],
         "notes": list(score.notes),
         "flags": list(score.flags),
     }
-    override = result.override_for(score.part)
+    override = result.override_for(score.part) if result.overrides else None
     if override is not None:  # score is the teacher's; the rubric's stays visible
         record["override"] = {"original": float(override.original),
                               "points": float(override.points), "reason": override.reason}
     return record
 
 
+# json.dumps with options builds a new JSONEncoder per call: one, built once, does the same.
+_DUMPS = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def student_details(result: StudentResult) -> str:
     """A student's details.jsonl lines (one JSON object per part, keys sorted)."""
-    return "".join(json.dumps(_score_record(result, s), ensure_ascii=False, sort_keys=True)
-                   + "\n" for s in result.scores)
+    return "".join([_DUMPS(_score_record(result, s)) + "\n" for s in result.scores])
 
 
 def details_jsonl(results: Sequence[StudentResult]) -> str:
