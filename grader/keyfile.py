@@ -98,14 +98,17 @@ def _source_file(function: Any) -> Path | None:
 
 
 def _family_source(family: Family) -> bytes:
-    """The bytes of the module that defines ``family.solve`` (b"" if it has none), followed by
-    those of the module that defines ``family.sample`` when that is another file: random
-    variants depend on the sampler too."""
-    solve_file = _source_file(family.solve)
-    source = solve_file.read_bytes() if solve_file else b""
-    sample_file = _source_file(family.sample) if family.sample is not None else None
-    if sample_file is not None and sample_file != solve_file:
-        source += b"\0sample\0" + sample_file.read_bytes()
+    """The bytes of every module in the folders that define ``family.solve`` and
+    ``family.sample``, in name order: a family's helpers (samplers, mistake rules) live beside
+    it, and a change to any of them can change a variant. Deliberately conservative: editing one
+    family module warns for every key of the bank, never silently regrades."""
+    folders = sorted({f.parent for f in (_source_file(family.solve),
+                                         _source_file(family.sample) if family.sample else None)
+                      if f is not None})
+    source = b""
+    for folder in folders:
+        for module in sorted(folder.glob("*.py")):
+            source += b"\0" + module.name.encode() + b"\0" + module.read_bytes()
     return source
 
 

@@ -522,3 +522,22 @@ def test_intro_placeholder_errors_name_the_exercise():
         build_variant(exam, "K7Q2M", RANDOM)
     assert (info.value.part, info.value.file) == ("ex1", "demo-random.yaml")
     assert "uses {kernel_sizes} but the family gives no such value" in info.value.message
+
+
+def test_fingerprint_covers_a_family_helper_module(tmp_path):
+    """A sampler or mistake helper beside the family module changes variants: it must count."""
+    import importlib.util
+
+    folder = tmp_path / "fam"
+    folder.mkdir()
+    (folder / "helper.py").write_text("FACTOR = 2\n", encoding="utf-8")
+    (folder / "family.py").write_text("def solve(params):\n    return None\n", encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("fam_family", folder / "family.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    exam = tmp_path / "exam.yaml"
+    exam.write_text("exercises:\n  - parts:\n      - {family: t.fam}\n", encoding="utf-8")
+    families = {"t.fam": Family("t.fam", module.solve)}
+    before = bank_fingerprint(exam, families)
+    (folder / "helper.py").write_text("FACTOR = 3\n", encoding="utf-8")
+    assert bank_fingerprint(exam, families) != before

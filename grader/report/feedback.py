@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache, lru_cache
 
 import jinja2
@@ -74,23 +75,34 @@ def answer_text(raw: RawAnswer | str) -> str:
     return "\n".join(f"{key}: {value}" for key, value in sorted(raw.items()))
 
 
+def _less(a: Fraction, b: Fraction) -> bool:
+    """a < b; for two Fractions without Fraction's generic comparison (numbers ABC checks):
+    the feedback of a class makes a few hundred comparisons per student."""
+    if type(a) is Fraction and type(b) is Fraction:  # denominators are positive
+        return a.numerator * b.denominator < b.numerator * a.denominator
+    return a < b
+
+
+_ZERO = Fraction(0)
+
+
 def _lost_lines(score: PartScore) -> tuple[str, ...]:
     """What was missing and why; nothing when the part got full marks (capped criteria)."""
-    if score.score >= score.max:
+    if not _less(score.score, score.max):
         return ()
-    missing = [c for c in score.criteria if c.points < c.max]
+    missing = [(c, c.max - c.points) for c in score.criteria if _less(c.points, c.max)]
     # Alternatives (groups, "best N", capped parts) can miss more than the part lost: then
     # each line says what the criterion could have given, not what it cost.
-    over = sum(c.max - c.points for c in missing) > score.max - score.score
+    over = sum(gap for _, gap in missing) > score.max - score.score
     label = "up to {}" if over else "{} lost"
-    return tuple(f"{c.id} ({label.format(format_points(c.max - c.points))}): "
-                 f"{c.feedback or 'not found in your answer'}" for c in missing)
+    return tuple(f"{c.id} ({label.format(format_points(gap))}): "
+                 f"{c.feedback or 'not found in your answer'}" for c, gap in missing)
 
 
 def _gained_lines(score: PartScore) -> tuple[str, ...]:
     return tuple(f"{c.id} (+{format_points(c.points)})"
                  + (f": matched \u201c{', '.join(c.matched)}\u201d" if c.matched else "")
-                 for c in score.criteria if c.points > 0)
+                 for c in score.criteria if _less(_ZERO, c.points))
 
 
 def _override_line(result, part: str) -> str:
@@ -110,7 +122,7 @@ def feedback_items(result, question: Callable[[str], str],
     models = model_answers or {}
     for score in result.scores:
         lost = _lost_lines(score)
-        model = models.get(score.part, "") if score.score < score.max else ""
+        model = models.get(score.part, "") if _less(score.score, score.max) else ""
         items.append(FeedbackItem(score.part, question(score.part), answer_text(score.answer),
                                   format_points(score.score), format_points(score.max),
                                   lost, _gained_lines(score), score.notes,
