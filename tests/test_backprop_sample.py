@@ -19,18 +19,9 @@ import sympy as sp
 from grader.errors import AuthoringError
 from grader.solver.graph import graph_from_mapping
 from question_bank.families import FAMILIES, backprop, backprop_sample
+from tests import contract
 
-ORIGINAL = {
-    "inputs": {"x": 3, "y": -2, "z": -1, "w": "1/2"},
-    "nodes": [
-        {"id": "q", "op": "mul", "inputs": ["x", "y"]},
-        {"id": "r", "op": "max", "inputs": ["y", "z"]},
-        {"id": "s", "op": "add", "inputs": ["q", "r"]},
-        {"id": "t", "op": "mul", "inputs": ["s", "w"]},
-        {"id": "f", "op": "square", "inputs": ["t"]},
-    ],
-    "output": "f",
-}
+ORIGINAL = contract.GRAPH
 ALLOW = {"zero_arrows": "allow_max_gate"}
 SMALL_INPUTS = {Fraction(n) for n in range(-5, 6) if n} | {Fraction(n, 2) for n in (-5, -3, -1,
                                                                                    1, 3, 5)}

@@ -11,20 +11,10 @@ from hypothesis import strategies as st
 from grader.model import PartVariant
 from grader.rubric.engine import choice_label, score_part
 from grader.rubric.loader import rubric_from_mapping
+from tests import contract
 
-GRAPH = {
-    "inputs": {"x": 3, "y": -2, "z": -1, "w": "1/2"},
-    "nodes": [
-        {"id": "q", "op": "mul", "inputs": ["x", "y"]},
-        {"id": "r", "op": "max", "inputs": ["y", "z"]},
-        {"id": "s", "op": "add", "inputs": ["q", "r"]},
-        {"id": "t", "op": "mul", "inputs": ["s", "w"]},
-        {"id": "f", "op": "square", "inputs": ["t"]},
-    ],
-    "output": "f",
-}
-ARROWS = {"a1": "7", "a2": "-21/2", "a3": "0", "a4": "-7/2", "a5": "-7/2", "a6": "-7/2",
-          "a7": "-7/2", "a8": "49", "a9": "-7"}
+GRAPH = contract.GRAPH
+ARROWS = contract.ARROWS
 # a9 = -14 instead of -7, everything upstream computed consistently from it.
 A9_WRONG = {"a1": "14", "a2": "-21", "a3": "0", "a4": "-7", "a5": "-7", "a6": "-7",
             "a7": "-7", "a8": "98", "a9": "-14"}

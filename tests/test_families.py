@@ -13,19 +13,10 @@ from grader.model import Family, Solved
 from grader.solver.graph import forward_values, graph_from_mapping
 from question_bank.families import FAMILIES
 from question_bank.families.backprop import formula
+from tests import contract
 from tests.test_solver_graph import random_graph
 
-ORIGINAL_GRAPH = {
-    "inputs": {"x": 3, "y": -2, "z": -1, "w": "1/2"},
-    "nodes": [
-        {"id": "q", "op": "mul", "inputs": ["x", "y"]},
-        {"id": "r", "op": "max", "inputs": ["y", "z"]},
-        {"id": "s", "op": "add", "inputs": ["q", "r"]},
-        {"id": "t", "op": "mul", "inputs": ["s", "w"]},
-        {"id": "f", "op": "square", "inputs": ["t"]},
-    ],
-    "output": "f",
-}
+ORIGINAL_GRAPH = contract.GRAPH
 
 
 def test_registry():

@@ -11,23 +11,13 @@ import pytest
 from grader.model import PartVariant
 from grader.rubric.engine import score_part
 from grader.rubric.loader import load_rubric
+from tests import contract
 
 RUBRIC = load_rubric(Path(__file__).resolve().parents[1] / "rubrics" / "inf5860_2019.yaml")
 
 # docs/contracts.md
-GRAPH = {
-    "inputs": {"x": 3, "y": -2, "z": -1, "w": "1/2"},
-    "nodes": [
-        {"id": "q", "op": "mul", "inputs": ["x", "y"]},
-        {"id": "r", "op": "max", "inputs": ["y", "z"]},
-        {"id": "s", "op": "add", "inputs": ["q", "r"]},
-        {"id": "t", "op": "mul", "inputs": ["s", "w"]},
-        {"id": "f", "op": "square", "inputs": ["t"]},
-    ],
-    "output": "f",
-}
-ARROWS = {"a1": "7", "a2": "-21/2", "a3": "0", "a4": "-7/2", "a5": "-7/2", "a6": "-7/2",
-          "a7": "-7/2", "a8": "49", "a9": "-7"}
+GRAPH = contract.GRAPH
+ARROWS = contract.ARROWS
 NUMBERS = {"ex3a": "13", "ex3b": "23", "ex3c": "350"}
 # The original's common mistakes by hand (kernels 3, 5, 7; strides 2, 1, 1 in 3b; 3 channels,
 # 2 filters, no biases in 3c): what cnn.field_of_view / cnn.params must freeze in its variant.

@@ -23,18 +23,9 @@ from grader.solver.graph import (
     solve_graph,
 )
 from grader.solver.report import graph_json, graph_text
+from tests import contract
 
-CONTRACT = {
-    "inputs": {"x": 3, "y": -2, "z": -1, "w": "1/2"},
-    "nodes": [
-        {"id": "q", "op": "mul", "inputs": ["x", "y"]},
-        {"id": "r", "op": "max", "inputs": ["y", "z"]},
-        {"id": "s", "op": "add", "inputs": ["q", "r"]},
-        {"id": "t", "op": "mul", "inputs": ["s", "w"]},
-        {"id": "f", "op": "square", "inputs": ["t"]},
-    ],
-    "output": "f",
-}
+CONTRACT = contract.GRAPH
 CONTRACT_ARROWS = {
     "a1": ("x", "q", "7"), "a2": ("y", "q", "-21/2"), "a3": ("y", "r", "0"),
     "a4": ("z", "r", "-7/2"), "a5": ("q", "s", "-7/2"), "a6": ("r", "s", "-7/2"),

@@ -18,11 +18,11 @@ from grader.keyfile import bank_fingerprint, fingerprint_warning, read_key, writ
 from grader.model import Family, Figure, Solved
 from grader.variants import build_variant, fill_placeholders, plain, variant_seed
 from question_bank.families import FAMILIES
+from tests import contract
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "question_bank" / "inf5860_2019" / "exam.yaml"
-ARROWS = {"a1": "7", "a2": "-21/2", "a3": "0", "a4": "-7/2", "a5": "-7/2", "a6": "-7/2",
-          "a7": "-7/2", "a8": "49", "a9": "-7"}  # docs/contracts.md
+ARROWS = contract.ARROWS  # docs/contracts.md
 
 
 @pytest.fixture(scope="module")
