@@ -20,6 +20,7 @@ from grader.errors import AuthoringError
 from grader.solver.graph import graph_from_mapping
 from question_bank.families import FAMILIES, backprop, backprop_sample
 from tests import contract
+from tests.graph_oracle import TEST_OPS
 
 ORIGINAL = contract.GRAPH
 ALLOW = {"zero_arrows": "allow_max_gate"}
@@ -28,33 +29,7 @@ SMALL_INPUTS = {Fraction(n) for n in range(-5, 6) if n} | {Fraction(n, 2) for n 
 
 
 # ---------------------------------------------------------------- independent oracles
-def _sig(x, m):
-    return 1 / (1 + m.exp(-x))
-
-
-# op: (forward(xs, p, m), d/d xs[i](xs, p, m, i)) over a math module m (math or mpmath)
-ORACLE = {
-    "add": (lambda xs, p, m: sum(xs), lambda xs, p, m, i: 1),
-    "mul": (lambda xs, p, m: math.prod(xs), lambda xs, p, m, i: math.prod(xs[:i] + xs[i + 1:])),
-    "max": (lambda xs, p, m: max(xs), lambda xs, p, m, i: float(xs[i] == max(xs))),
-    "min": (lambda xs, p, m: min(xs), lambda xs, p, m, i: float(xs[i] == min(xs))),
-    "sub": (lambda xs, p, m: xs[0] - xs[1], lambda xs, p, m, i: (1, -1)[i]),
-    "div": (lambda xs, p, m: xs[0] / xs[1],
-            lambda xs, p, m, i: (1 / xs[1], -xs[0] / xs[1] ** 2)[i]),
-    "neg": (lambda xs, p, m: -xs[0], lambda xs, p, m, i: -1),
-    "inv": (lambda xs, p, m: 1 / xs[0], lambda xs, p, m, i: -1 / xs[0] ** 2),
-    "square": (lambda xs, p, m: xs[0] * xs[0], lambda xs, p, m, i: 2 * xs[0]),
-    "exp": (lambda xs, p, m: m.exp(xs[0]), lambda xs, p, m, i: m.exp(xs[0])),
-    "log": (lambda xs, p, m: m.log(xs[0]), lambda xs, p, m, i: 1 / xs[0]),
-    "sigmoid": (lambda xs, p, m: _sig(xs[0], m),
-                lambda xs, p, m, i: _sig(xs[0], m) * (1 - _sig(xs[0], m))),
-    "tanh": (lambda xs, p, m: m.tanh(xs[0]), lambda xs, p, m, i: 1 - m.tanh(xs[0]) ** 2),
-    "relu": (lambda xs, p, m: max(xs[0], 0), lambda xs, p, m, i: float(xs[0] > 0)),
-    "abs": (lambda xs, p, m: abs(xs[0]), lambda xs, p, m, i: 1.0 if xs[0] > 0 else -1.0),
-    "scale": (lambda xs, p, m: p * xs[0], lambda xs, p, m, i: p),
-    "addconst": (lambda xs, p, m: xs[0] + p, lambda xs, p, m, i: 1),
-    "pow": (lambda xs, p, m: xs[0] ** p, lambda xs, p, m, i: p * xs[0] ** (p - 1)),
-}
+ORACLE = TEST_OPS  # op: (forward(xs, p, m), d/d xs[i](xs, p, m, i))
 
 
 def _num(value, m):

@@ -246,6 +246,23 @@ def _follow_through(sol: GraphSolution, aid: str, values: Mapping[str, sympy.Exp
     outgoing = [a.id for a in sol.arrows if a.source == arrow.target]
     if not outgoing or any(o not in values for o in outgoing):
         return None
+    # A class gives the same few values: the SymPy work below is done once per distinct set.
+    key = (id(sol), aid, tuple((type(values[o]), values[o]) for o in outgoing))
+    known = _FOLLOWED.get(key)
+    if known is not None and known[0] is sol:  # the same solution, not a reused id
+        return known[1]
+    if len(_FOLLOWED) > 4096:
+        _FOLLOWED.clear()
+    found = _FOLLOWED[key] = (sol, _followed(sol, arrow, outgoing, values))
+    return found[1]
+
+
+_FOLLOWED: dict[tuple, tuple[GraphSolution, object]] = {}
+
+
+def _followed(sol: GraphSolution, arrow, outgoing: list[str],
+              values: Mapping[str, sympy.Expr]):
+    graph = sol.graph
     student_grad = sum((values[o] for o in outgoing), sympy.Integer(0))
     if sympy.simplify(student_grad - sol.gradients[arrow.target]) == 0:
         return None
