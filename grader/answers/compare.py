@@ -193,12 +193,6 @@ def compare_number(
     >>> compare_number(sympy.Rational(-35, 10), "-3.52", rtol=0.01).note
     'within 1% of -3.52 (relative tolerance)'
     """
-    if isinstance(got, sympy.Rational):  # a class gives the same few numbers: compare once
-        return _compare_rational(got, expected, exact, rtol, atol, sig_figs, decimals)
-    return _compare_number(got, expected, exact, rtol, atol, sig_figs, decimals)
-
-
-def _compare_number(got, expected, exact, rtol, atol, sig_figs, decimals) -> Comparison:
     exp_value = expected_value(expected) if isinstance(expected, str) else expected
     exact = exact or (rtol is None and atol is None and sig_figs is None and decimals is None)
     if exact and isinstance(got, sympy.Rational) and isinstance(exp_value, sympy.Rational):
@@ -225,11 +219,6 @@ def _compare_number(got, expected, exact, rtol, atol, sig_figs, decimals) -> Com
         return Comparison(None, f"could not compare {show(got)} with {show(exp_value)}")
     pair = (g.numerator, g.denominator), (e.numerator, e.denominator)
     return _within(*pair, checks, got, exp_value)
-
-
-# typed: 0.5 and Fraction(1, 2) are equal keys but different options; a rational answer and
-# the same arguments give the same (immutable) Comparison. Errors are raised, not cached.
-_compare_rational = functools.lru_cache(maxsize=8192, typed=True)(_compare_number)
 
 
 def _ratio(value: object) -> tuple[int, int] | None:

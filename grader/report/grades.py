@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import lru_cache
 
 from grader.errors import InputError
 
@@ -15,13 +14,27 @@ DEFAULT_SCALE: tuple[tuple[str, Fraction], ...] = (
 )
 
 
-@lru_cache(maxsize=4096)  # a class has few distinct point values; rendering asks often
 def format_points(value: Fraction) -> str:
     """Points as a teacher writes them: exact when the decimal terminates.
 
     >>> format_points(Fraction(9, 2)), format_points(Fraction(3)), format_points(Fraction(1, 3))
     ('4.5', '3', '0.333')
     """
+    # A class has few distinct point values and rendering asks ~100 times per student: cached
+    # by (numerator, denominator), as hashing and comparing Fractions costs more than that.
+    key = (value.numerator, value.denominator)
+    text = _POINTS_TEXT.get(key)
+    if text is None:
+        if len(_POINTS_TEXT) >= 4096:
+            _POINTS_TEXT.clear()
+        text = _POINTS_TEXT[key] = _format_points(value)
+    return text
+
+
+_POINTS_TEXT: dict[tuple[int, int], str] = {}
+
+
+def _format_points(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
     denominator = value.denominator

@@ -7,6 +7,7 @@ row of floats for the statistics. `finish` writes the class files sorted by stud
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -45,17 +46,31 @@ def write_small_atomic(path: Path, text: str) -> None:
     A full fsync costs ~0.8 ms per file here (measured), more than grading the student; the
     feedback folder is fsynced once at the end of the batch instead.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # os-level calls: pathlib and io layers cost ~40 us per file here, two files per student
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    data = memoryview(text.encode("utf-8"))
     try:
         try:
-            tmp.write_bytes(text.encode("utf-8"))
+            fd = os.open(tmp, _CREATE, 0o666)
         except FileNotFoundError:  # first file of its folder (mkdir each time is a slow syscall)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(text.encode("utf-8"))
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(tmp, _CREATE, 0o666)
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
+
+
+# the flags open(path, "wb") uses (O_BINARY: no newline translation on Windows)
+_CREATE = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+           | getattr(os, "O_BINARY", 0))
 
 
 def render_student(out_dir: Path, exam: Exam, result: StudentResult, variant: Variant | None,

@@ -132,7 +132,27 @@ def _score_value(ctx: _Ctx, raw: RawAnswer) -> PartScore:
 def _compare(pr: PartRubric, got: sympy.Expr, expected: sympy.Expr):
     if pr.kind == "expression":
         return compare_expression(got, expected, symbols=pr.symbols)
-    return compare_number(got, expected, exact=pr.exact, rtol=pr.rtol, atol=pr.atol)
+    return _compare_number(pr, got, expected)
+
+
+_COMPARED: dict[tuple, object] = {}
+
+
+def _compare_number(pr: PartRubric, got: sympy.Expr, expected: sympy.Expr):
+    """compare_number with the part's options; two rationals are compared once per process
+    (a class gives the same few numbers: each arrow, mistake and follow-through value is met
+    again and again). Keys carry types: 0.5 and 1/2 are equal options, not the same."""
+    if not (isinstance(got, sympy.Rational) and isinstance(expected, sympy.Rational)):
+        return compare_number(got, expected, exact=pr.exact, rtol=pr.rtol, atol=pr.atol)
+    key = (type(got), got, type(expected), expected, pr.exact, type(pr.rtol), pr.rtol,
+           type(pr.atol), pr.atol)
+    found = _COMPARED.get(key)
+    if found is None:
+        if len(_COMPARED) > 8192:
+            _COMPARED.clear()
+        found = _COMPARED[key] = compare_number(got, expected, exact=pr.exact, rtol=pr.rtol,
+                                                atol=pr.atol)
+    return found
 
 
 def _mistake(pr: PartRubric, got: sympy.Expr, expected: str,
@@ -214,15 +234,14 @@ def _arrow(ctx: _Ctx, aid: str, values: Mapping[str, sympy.Expr], errors,
     if aid not in values:
         return CriterionResult(aid, ZERO, per, False, feedback="blank")
     got = values[aid]
-    cmp = compare_number(got, expected_value(ctx.variant.answer[aid]), rtol=pr.rtol, atol=pr.atol,
-                         exact=pr.exact)
+    cmp = _compare_number(pr, got, expected_value(ctx.variant.answer[aid]))
     if cmp.ok:
         return CriterionResult(aid, per, per, True, shown)
     if pr.follow_through:
         found = _follow_through(_solution(ctx.variant), aid, values)
         if found is not None:
             ft_value, upstream = found
-            if compare_number(got, ft_value, rtol=pr.rtol, atol=pr.atol, exact=pr.exact).ok:
+            if _compare_number(pr, got, ft_value).ok:
                 return CriterionResult(aid, per * pr.follow_through_credit, per, True, shown,
                                        f"follow-through from your {upstream}")
     if pr.mistakes:  # generic rules only (the loader checks): a sign error on this arrow, ...
@@ -262,6 +281,7 @@ _FOLLOWED: dict[tuple, tuple[GraphSolution, object]] = {}
 
 def _followed(sol: GraphSolution, arrow, outgoing: list[str],
               values: Mapping[str, sympy.Expr]):
+    """_follow_through's SymPy work for one set of the student's outgoing values."""
     graph = sol.graph
     student_grad = sum((values[o] for o in outgoing), sympy.Integer(0))
     if sympy.simplify(student_grad - sol.gradients[arrow.target]) == 0:
