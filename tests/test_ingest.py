@@ -73,6 +73,22 @@ def test_latin1_is_read_with_a_warning(tmp_path):
     assert len(problems) == 1 and not problems[0].fatal and "Latin-1" in problems[0].problem
 
 
+def test_csv_is_streamed_in_latin1_and_with_old_mac_line_ends(tmp_path):
+    latin = "student;variant;ex2a\ns1;original;f\u00f8r\ns2;original;\"a \"\"q\"\" b\"\n"
+    subs, problems = _read(tmp_path, "l.csv", latin.encode("latin-1"))
+    assert [s.answers["ex2a"] for s in subs] == ["f\u00f8r", 'a "q" b']
+    assert len(problems) == 1 and "Latin-1" in problems[0].problem and not problems[0].fatal
+    subs, problems = _read(tmp_path, "r.csv", b"student,ex3a\rs1,13\rs2,12\r")
+    assert problems == [] and [s.source[-5:] for s in subs] == ["row 2", "row 3"]
+
+
+def test_a_csv_that_breaks_late_yields_one_problem_and_no_rows(tmp_path):
+    text = "student,variant,ex2a\ns1,original,ok\ns2,original," + "x" * 140_000 + "\n"
+    subs, problems = _read(tmp_path, "big.csv", text)
+    assert subs == [] and len(problems) == 1
+    assert "CSV cannot be read: field larger than field limit" in problems[0].problem
+
+
 @pytest.mark.parametrize(("name", "content", "fragment"), [
     ("a.yaml", "student: s1\nanswers: {ex2a: 'unclosed\n", "not valid YAML (line"),
     ("a.json", '{"student": "s1", ', "not valid JSON"),
