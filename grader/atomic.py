@@ -47,7 +47,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 
@@ -64,7 +64,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make the rename itself durable where the platform allows opening directories."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from grader.atomic import write_text_atomic
+from grader.atomic import fsync_dir, write_text_atomic
 from grader.grading import StudentResult
 from grader.ingest.submissions import IngestProblem
 from grader.model import Exam, Variant
@@ -128,7 +128,7 @@ class BatchWriter:
         written = [write_text_atomic(self.out_dir / name, text) for name, text in files.items()]
         written.append(self._write_details(order))
         self.close()
-        _fsync_dir(self.out_dir / FEEDBACK_DIR)
+        fsync_dir(self.out_dir / FEEDBACK_DIR)
         return written, self.stats.summary()
 
     def close(self) -> None:
@@ -153,16 +153,3 @@ class BatchWriter:
             Path(tmp).unlink(missing_ok=True)
             raise
         return target
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
