@@ -6,9 +6,8 @@ import functools
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from grader import bank, checks, family_solve, keyfile, stress, variants
@@ -16,62 +15,34 @@ from grader import cache as result_cache
 from grader import roster as _roster
 from grader.atomic import write_text_atomic
 from grader.batch import BatchSetup, run_batch
+from grader.context import (  # noqa: F401 - re-exported: the CLI and tests use api.*
+    ContextFactory,
+    ExamContext,
+    default_families,
+    grading_context,
+    grading_fingerprint,
+    key_lookup,
+    load_context,
+    variant_lookup,
+)
 from grader.errors import InputError
-from grader.grading import GradingContext, StudentResult
+from grader.grading import StudentResult
 from grader.ingest.lms import lms_context
 from grader.ingest.submissions import IngestProblem, read_submissions
-from grader.model import Exam, Family, Variant
+from grader.model import Exam, Variant
 from grader.report import grades
 from grader.report.compare import CHANGES_HEADER, Change, compare_details
 from grader.report.outputs import csv_text
 from grader.report.overrides import load_overrides
 from grader.report.report import report_html
-from grader.rubric.loader import Rubric, load_rubric
 from grader.solver import cnn, graph, report
-from grader.variant_ids import normalize_variant_id
 
 DEFAULT_VARIANTS = ("original",)
-
-
-@dataclass(frozen=True)
-class ExamContext:
-    """An exam with its rubric and the families that generate its variants, all validated."""
-
-    exam: Exam
-    exam_path: Path
-    rubric: Rubric
-    families: Mapping[str, Family]
-
-
-def default_families() -> Mapping[str, Family]:
-    """The bank's question families (the only place grader reaches into question_bank)."""
-    from question_bank.families import FAMILIES
-
-    return FAMILIES
-
-
-def load_context(exam: str, rubric: Path | None = None) -> ExamContext:
-    """Resolve a bank id or exam.yaml path, load the exam and its rubric, and check they agree."""
-    families = default_families()
-    exam_path, default_rubric = bank.resolve_exam(exam)
-    loaded = bank.load_exam(exam_path, families)
-    rubric_path = rubric or default_rubric
-    if not rubric_path.is_file():
-        raise InputError("no rubric found (give one with --rubric)", file=str(rubric_path))
-    loaded_rubric = load_rubric(rubric_path)
-    checks.check_rubric_covers(loaded, loaded_rubric)
-    return ExamContext(loaded, exam_path, loaded_rubric, families)
 
 
 def list_exams() -> list[Exam]:
     """Every exam in the bank."""
     return [bank.load_exam(path, default_families()) for path in bank.list_bank()]
-
-
-def variant_lookup(ctx: ExamContext) -> Callable[[str], Variant]:
-    """Build variants on demand (each at most once per run, whatever the id's spelling)."""
-    build = cache(lambda canonical: variants.build_variant(ctx.exam, canonical, ctx.families))
-    return lambda variant_id: build(normalize_variant_id(variant_id))
 
 
 DEFAULT_SEED = 0  # `grader paper --seed`: the same seed gives the same ids, papers and key.json
@@ -203,63 +174,6 @@ class GradeSummary:
         return sum(1 for p in self.problems if p.fatal)
 
 
-def _key_lookup(ctx: ExamContext, key: Path) -> tuple[Callable[[str], Variant], list[str]]:
-    """Variants from a frozen key.json, with a warning if the bank changed since it was written."""
-    meta, frozen = keyfile.read_key(key)
-    if meta.exam_id != ctx.exam.id:
-        raise InputError(f"key is for exam '{meta.exam_id}', not '{ctx.exam.id}'", file=str(key))
-    warning = keyfile.fingerprint_warning(
-        meta, keyfile.bank_fingerprint(ctx.exam_path, ctx.families))
-
-    def lookup(variant_id: str) -> Variant:
-        canonical = normalize_variant_id(variant_id)
-        if canonical not in frozen:
-            raise InputError(f"variant '{variant_id}' is not in the key {key.name}")
-        return frozen[canonical]
-
-    return lookup, [f"{key}: {warning}"] if warning else []
-
-
-def grading_context(exam: str, rubric: Path | None = None, key: Path | None = None,
-                    ) -> GradingContext:
-    """The context grading needs: exam, rubric and variant lookup (bank or frozen key)."""
-    ctx = load_context(exam, rubric)
-    lookup = _key_lookup(ctx, key)[0] if key else variant_lookup(ctx)
-    return GradingContext(ctx.exam, ctx.rubric, lookup)
-
-
-_CONTEXTS: dict[str, GradingContext] = {}  # by fingerprint: a process builds each once
-
-
-@dataclass(frozen=True)
-class _ContextFactory:
-    """Picklable recipe for a worker's context; reused while the fingerprint is the same.
-
-    The fingerprint covers the rubric's and key's bytes, the bank and the grading code, so an
-    edited file in a long-lived process never meets a stale context.
-    """
-
-    exam: str
-    rubric: Path | None
-    key: Path | None
-    fingerprint: str
-
-    def __call__(self) -> GradingContext:
-        if self.fingerprint not in _CONTEXTS:
-            if len(_CONTEXTS) >= 4:
-                _CONTEXTS.clear()
-            _CONTEXTS[self.fingerprint] = grading_context(self.exam, self.rubric, self.key)
-        return _CONTEXTS[self.fingerprint]
-
-
-def _grading_fingerprint(ctx: ExamContext, key: Path | None) -> str:
-    """What every cached score depends on besides the answers: code, rubric, key or bank."""
-    rubric_bytes = Path(ctx.rubric.source).read_bytes() if ctx.rubric.source else b""
-    frozen = key.read_bytes() if key else keyfile.bank_fingerprint(ctx.exam_path, ctx.families)
-    return result_cache.fingerprint(result_cache.code_fingerprint(), rubric_bytes, frozen,
-                                    ctx.exam.id)
-
-
 def grade(exam: str, inputs: Sequence[Path], out_dir: Path, *, key: Path | None = None,
           rubric: Path | None = None, scale: str | None = None, overrides: Path | None = None,
           compare: Path | None = None, jobs: int = 1, use_cache: bool = True,
@@ -284,11 +198,11 @@ def grade(exam: str, inputs: Sequence[Path], out_dir: Path, *, key: Path | None 
     """
     ctx = load_context(exam, rubric)
     grade_scale = grades.parse_scale(scale) if scale else grades.DEFAULT_SCALE
-    lookup, warnings = _key_lookup(ctx, key) if key else (variant_lookup(ctx), [])
+    lookup, warnings = key_lookup(ctx, key) if key else (variant_lookup(ctx), [])
     table = load_overrides(overrides, ctx.exam) if overrides else None
     previous = _keep_previous(compare, out_dir) if compare else None
-    fingerprint = _grading_fingerprint(ctx, key)
-    setup = BatchSetup(out_dir, _ContextFactory(exam, rubric, key, fingerprint), fingerprint,
+    fingerprint = grading_fingerprint(ctx, key)
+    setup = BatchSetup(out_dir, ContextFactory(exam, rubric, key, fingerprint), fingerprint,
                        grade_scale, table.table if table else {}, use_cache)
     lms = lms_context(ctx.exam, lookup)  # Moodle/Canvas response reports need the exam
     done = run_batch(read_submissions(inputs, lms), setup, jobs=jobs, progress=progress,

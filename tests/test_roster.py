@@ -9,7 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from grader import api
+from grader import api, context
 from grader.cli import cli
 from grader.errors import InputError
 from grader.keyfile import read_key
@@ -127,7 +127,7 @@ RUBRIC = {"version": 1, "parts": {
 
 @pytest.fixture
 def exam_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(api, "default_families", lambda: RANDOM)
+    monkeypatch.setattr(context, "default_families", lambda: RANDOM)
     folder = tmp_path / "demo_random"
     folder.mkdir()
     (folder / "exam.yaml").write_text(yaml.safe_dump(random_exam_data()), encoding="utf-8")
