@@ -13,6 +13,7 @@ from grader.answers import expected_value
 from grader.errors import AuthoringError, InputError
 from grader.model import Family, Solved
 from grader.variants import plain
+from grader.yamlfile import load_yaml
 
 # Short names for the families a teacher checks most, as `grader solve <alias>`.
 ALIASES = {
@@ -49,10 +50,7 @@ def parse_assignments(pairs: Iterable[str], params_file: Path | None = None) -> 
     """
     params: dict[str, Any] = {}
     if params_file is not None:
-        try:
-            loaded = yaml.safe_load(params_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise InputError(f"cannot read parameters: {exc}", file=str(params_file)) from None
+        loaded = load_yaml(params_file, "parameters")
         if not isinstance(loaded, dict):
             raise InputError("parameters must be a YAML mapping", file=str(params_file))
         params.update(loaded)

@@ -24,9 +24,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from grader.errors import AuthoringError, InputError
+from grader.errors import AuthoringError
+from grader.yamlfile import load_yaml
 
 Pair = tuple[int, int]
 
@@ -178,11 +177,7 @@ def load_cnn(path: str | Path) -> CnnSpec:
         InputError: the file cannot be read or is not YAML.
         AuthoringError: the spec is invalid.
     """
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise InputError(f"cannot read spec: {err}", file=str(path)) from None
-    return cnn_from_mapping(data, source=str(path))
+    return cnn_from_mapping(load_yaml(path, "spec"), source=str(path))
 
 
 @dataclass(frozen=True)

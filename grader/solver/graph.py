@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import sympy as sp
-import yaml
 
-from grader.errors import AuthoringError, InputError
+from grader.errors import AuthoringError
+from grader.yamlfile import load_yaml
 
 
 @dataclass(frozen=True)
@@ -316,11 +316,7 @@ def load_graph(path: str | Path) -> Graph:
         InputError: the file cannot be read or is not YAML.
         AuthoringError: the graph is invalid.
     """
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise InputError(f"cannot read graph: {err}", file=str(path)) from None
-    return graph_from_mapping(data, source=str(path))
+    return graph_from_mapping(load_yaml(path, "graph"), source=str(path))
 
 
 def graph_to_mapping(graph: Graph) -> dict:
