@@ -129,3 +129,11 @@ def test_unquoted_decimal_comma_in_a_flow_mapping_is_reported(tmp_path):
     subs, problems = _read(tmp_path, "a.yaml", "student: s1\nanswers:\n  ex1a: {a1: -0,2, a2: 1}\n")
     assert subs[0].answers["ex1a"] == {"a1": "-0", "a2": "1"}
     assert problems[0].part == "ex1a" and "decimal comma" in problems[0].problem
+
+
+def test_control_characters_never_reach_the_outputs(tmp_path):
+    subs, problems = _read(tmp_path, "a.yaml",
+                           'student: "s\\x001"\nanswers: {ex2a: "dead\\x00 \\x1b[31mneurons"}\n')
+    assert subs[0].student == "s1"
+    assert subs[0].answers["ex2a"] == "dead [31mneurons"
+    assert problems[0].part == "ex2a" and "control characters" in problems[0].problem

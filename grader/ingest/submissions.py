@@ -6,6 +6,7 @@ import codecs
 import csv
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,7 +164,7 @@ def submission_from_mapping(data: Any, source: str) -> Iterator[Submission | Ing
     if not isinstance(data, Mapping):
         yield IngestProblem(source, "expected a mapping with student, variant and answers")
         return
-    student = _scalar(data.get("student"))
+    student = _CONTROL.sub("", _scalar(data.get("student")))
     if not student:
         yield IngestProblem(source, "no student id")
         return
@@ -217,10 +218,25 @@ def _raw_answer(value: Any) -> tuple[RawAnswer | None, str]:
     return _cut(str(value))
 
 
+# Control characters (NUL, ESC, ...) other than tab and newlines never reach the grader or an
+# output file: a NUL in feedback HTML or a CSV breaks the tools that open them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _cut(text: str) -> tuple[str, str]:
-    if len(text) <= MAX_ANSWER_CHARS:
-        return text, ""
-    return text[:MAX_ANSWER_CHARS], f"answer cut to its first {MAX_ANSWER_CHARS} characters"
+    r"""The answer with control characters removed and cut to MAX_ANSWER_CHARS, and a note.
+
+    >>> _cut("a\x00b")
+    ('ab', 'removed control characters from the answer')
+    """
+    notes = []
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+        notes.append("removed control characters from the answer")
+    if len(text) > MAX_ANSWER_CHARS:
+        text = text[:MAX_ANSWER_CHARS]
+        notes.append(f"answer cut to its first {MAX_ANSWER_CHARS} characters")
+    return text, "; ".join(notes)
 
 
 def _read_csv(open_text: Callable[[], TextIO], source: str, _suffix: str,
