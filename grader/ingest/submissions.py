@@ -206,13 +206,15 @@ def _raw_answer(value: Any) -> tuple[RawAnswer | None, str]:
     if value is None:
         return None, ""
     if isinstance(value, Mapping):
-        arrows = {str(k): _cut(_scalar(v))[0] for k, v in value.items() if _scalar(v)}
+        cleaned = {str(k): _cut(_scalar(v)) for k, v in value.items() if _scalar(v)}
+        arrows = {k: text for k, (text, _) in cleaned.items()}
+        notes = [f"{k}: {note}" for k, (_, note) in cleaned.items() if note]
         # YAML reads {a1: -0,2} as a1: "-0" plus a key "2": a decimal comma in a flow mapping.
         split = [str(k) for k, v in value.items() if v is None and str(k).isdigit()]
         if split:
-            return arrows, (f"'{', '.join(split)}' looks like the decimals of a number written "
-                            "with a decimal comma inside {...}; quote such values: \"-0,2\"")
-        return arrows, ""
+            notes.append(f"'{', '.join(split)}' looks like the decimals of a number written "
+                         "with a decimal comma inside {...}; quote such values: \"-0,2\"")
+        return arrows, "; ".join(notes)
     if isinstance(value, list):
         return _cut("\n".join(_scalar(v) for v in value))
     return _cut(str(value))
