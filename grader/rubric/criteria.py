@@ -54,10 +54,20 @@ def score_text(pr: PartRubric, raw: str) -> TextScore:
         notes.append(f"{n} criteria met: {total} points")
     else:
         earned = [points for points, _ in counted.values() if points]
-        total = earned[0] if len(earned) == 1 else sum(earned, ZERO)  # Fraction sums are slow
-        if total > pr.points:
+        total = earned[0] if len(earned) == 1 else _sum(earned)
+        top = pr.points
+        if total.numerator * top.denominator > top.numerator * total.denominator:  # total > top
             notes.append(f"capped at the part's {pr.points} points")
     return TextScore(total, results, notes, flags)
+
+
+def _sum(values: list[Fraction]) -> Fraction:
+    """The sum of Fractions in int arithmetic, normalized once (Fraction sums are slow)."""
+    num, den = 0, 1
+    for v in values:
+        d = v.denominator
+        num, den = num * d + v.numerator * den, den * d
+    return Fraction(num, den)
 
 
 class _Eval(NamedTuple):
@@ -71,7 +81,8 @@ class _Eval(NamedTuple):
 
 
 def _evaluate(c: Criterion, doc: Doc) -> _Eval:
-    needs = _first_needs(c)
+    found = _NEEDS.get(id(c))  # _first_needs' cache, inlined: one call per criterion
+    needs = found[1] if found is not None and found[0] is c else _first_needs(c)
     if needs is not None and doc.hits.keys().isdisjoint(needs):
         return _Eval(False)  # no `any` pattern can match: one set test instead of a search each
     allow = c.negation == "allow"
@@ -98,10 +109,11 @@ def _evaluate(c: Criterion, doc: Doc) -> _Eval:
         if not described:
             return _Eval(False, good[0].words, why="mention")
         good = described
-    denied = [h for p in c.deny for h in search(p, doc) if not h.negated]
-    if denied:
-        return _Eval(False, denied[0].words, why="denied")
-    best = min(good, key=lambda h: (h.typo, h.purpose))
+    if c.deny:
+        denied = [h for p in c.deny for h in search(p, doc) if not h.negated]
+        if denied:
+            return _Eval(False, denied[0].words, why="denied")
+    best = good[0] if len(good) == 1 else min(good, key=lambda h: (h.typo, h.purpose))
     return _Eval(True, best.words, best.typo, "met", best.by if best.purpose else "")
 
 
@@ -150,15 +162,19 @@ def _feedback(c: Criterion, ev: _Eval) -> str:
         if ev.by:
             notes.append(f"read '{ev.by} ... {ev.words[-1]}' as a purpose, not a denial")
         return "; ".join(notes)
-    quoted = " ".join(ev.words)
     base = c.feedback or f"Missing: {c.id}."
-    return {
-        "missing": base,
-        "negated": f"'{quoted}' follows '{ev.by or 'a negation'}' (a negation), so it was not "
-                   f"counted. {base}",
-        "denied": f"'{quoted}' contradicts this point. {base}",
-        "mention": f"You mention '{quoted}' but do not explain it. {base}",
-    }[ev.why]
+    why = ev.why
+    if why == "missing":  # the common case: no other message is built
+        return base
+    quoted = " ".join(ev.words)
+    if why == "negated":
+        return (f"'{quoted}' follows '{ev.by or 'a negation'}' (a negation), so it was not "
+                f"counted. {base}")
+    if why == "denied":
+        return f"'{quoted}' contradicts this point. {base}"
+    if why == "mention":
+        return f"You mention '{quoted}' but do not explain it. {base}"
+    raise KeyError(why)
 
 
 def _counted(criteria: tuple[Criterion, ...], evals: Mapping[str, _Eval],
@@ -177,8 +193,8 @@ def _counted(criteria: tuple[Criterion, ...], evals: Mapping[str, _Eval],
         else:
             counted[c.id] = (ZERO, f"counted once with {other.id} (group {c.group})")
     if best is not None:
-        ranked = sorted((c for c in criteria if counted[c.id][0] > 0),
-                        key=lambda c: -counted[c.id][0])
+        ranked = sorted((c for c in criteria if counted[c.id][0].numerator > 0),
+                        key=lambda c: counted[c.id][0], reverse=True)  # stable, as -points
         for c in ranked[best:]:
             counted[c.id] = (ZERO, f"only the {best} best answers count")
     return counted

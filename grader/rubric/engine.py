@@ -52,8 +52,11 @@ class _Ctx:
     def score(self, points: Fraction, answer: str, criteria=(), notes=(), flags=()) -> PartScore:
         if type(points) is not Fraction:
             points = Fraction(points)
-        if points < 0 or points > self.rubric.points:  # Fraction min/max are slow; rarely needed
-            points = min(max(points, ZERO), self.rubric.points)
+        top = self.rubric.points
+        # Fraction comparisons are slow: compare the cross products (denominators are > 0)
+        if points.numerator < 0 or (points.numerator * top.denominator
+                                    > top.numerator * points.denominator):  # rarely true
+            points = min(max(points, ZERO), top)
         return PartScore(self.student, self.rubric.part, points, self.rubric.points,
                          tuple(criteria), tuple(n for n in notes if n),
                          tuple(dict.fromkeys(flags)), answer)

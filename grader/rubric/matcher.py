@@ -154,8 +154,18 @@ class Matcher:
                 single = single_cache.get(norm)
                 if single is None:
                     single = self.lookup(norm)
-                for w, typo in single:
-                    hits.setdefault(w, []).append(new(Span, (i, i, (i,), typo, s)))
+                if single:  # one Span per word and typo flag, shared by its pattern words
+                    plain = typed = None
+                    for w, typo in single:
+                        if typo:
+                            span = typed or (typed := new(Span, (i, i, (i,), True, s)))
+                        else:
+                            span = plain or (plain := new(Span, (i, i, (i,), False, s)))
+                        spans = hits.get(w)
+                        if spans is None:
+                            hits[w] = [span]
+                        else:
+                            spans.append(span)
                 if norm in heads and i + 1 < end:
                     found = joined_cache.get(norm + norms[i + 1])
                     if found is None:
@@ -186,9 +196,11 @@ def _ORDER(w: Word) -> int:  # noqa: N802 - a sort key, named like a constant
 def _dedupe(spans: Iterable[Span]) -> list[Span]:
     """One span per (start, last), preferring one without typos; at most _MAX_SPANS."""
     best: dict[tuple[int, int], Span] = {}
+    get = best.get
     for s in spans:
-        key = (s.start, s.last)
-        if key not in best or (best[key].typo and not s.typo):
+        key = (s[0], s[1])  # (start, last); indexes: cheaper than field names here
+        kept = get(key)
+        if kept is None or (kept[3] and not s[3]):  # [3]: typo
             best[key] = s
             if len(best) >= _MAX_SPANS:
                 break
@@ -202,12 +214,13 @@ def _spans(node: Node, doc: Doc) -> list[Span]:
     out = doc.memo.get(id(node))
     if out is not None:
         return out
-    if not _possible(node, doc.hits.keys()):
-        return []
+    hits = doc.hits
+    keys = hits.keys()
+    for need in node.needs:  # _possible, inlined: the matcher's hottest test
+        if keys.isdisjoint(need):
+            return []
     if type(node) is Alt:
         out = []
-        hits = doc.hits
-        keys = hits.keys()
         present = keys & node.words
         for w in sorted(present, key=_ORDER) if len(present) > 1 else present:
             out.extend(hits[w])
@@ -217,7 +230,7 @@ def _spans(node: Node, doc: Doc) -> list[Span]:
                     out.extend(_spans(opt, doc))
         out = _dedupe(out) if len(out) > 1 else out
     elif type(node) is Seq:
-        hits, new = doc.hits, tuple.__new__
+        new = tuple.__new__
         first = node.items[0]
         out = hits.get(first, []) if type(first) is Word else _spans(first, doc)
         for item in node.items[1:]:
@@ -230,7 +243,8 @@ def _spans(node: Node, doc: Doc) -> list[Span]:
             if len(out) > 1:
                 out = _dedupe(out)
     else:
-        out = _any_order([_spans(part, doc) for part in node.parts])
+        out = _any_order([hits.get(part, []) if type(part) is Word else _spans(part, doc)
+                          for part in node.parts])
     doc.memo[id(node)] = out
     return out
 
@@ -265,6 +279,7 @@ def _any_order(lists: list[list[Span]]) -> list[Span]:
 def _pairs(left: list[Span], right: list[Span], sentence: int) -> list[Span]:
     """Spans of two parts in one sentence combined when they share no token (bounded)."""
     out = []
+    new = tuple.__new__  # a Span without NamedTuple.__new__'s Python frame
     for a in left:
         a_idx = a.idx
         for b in right:
@@ -278,7 +293,7 @@ def _pairs(left: list[Span], right: list[Span], sentence: int) -> list[Span]:
                 if not set(a_idx).isdisjoint(b_idx):
                     continue
                 idx = tuple(sorted(a_idx + b_idx))
-            out.append(Span(idx[0], idx[-1], idx, a.typo or b.typo, sentence))
+            out.append(new(Span, (idx[0], idx[-1], idx, a.typo or b.typo, sentence)))
             if len(out) >= 2 * _MAX_SPANS:  # _dedupe keeps _MAX_SPANS distinct ones
                 return out
     return out
@@ -305,11 +320,15 @@ def _near(span: Span, doc: Doc, positions: tuple[int, ...]) -> int:
 
 def search(pattern: Pattern, doc: Doc) -> list[Hit]:
     """The pattern's best match in each sentence (negated matches are kept, marked)."""
-    if type(pattern.root) is not Word and not _possible(pattern.root, doc.hits.keys()):
+    spans = _spans(pattern.root, doc)  # [] at once when the root is not _possible
+    if not spans:
         return []
-    best: dict[int, tuple[tuple, Span, int]] = {}
     negations = doc.negations
-    for s in _spans(pattern.root, doc):
+    if len(spans) == 1:  # the most common case: no ranking needed
+        s = spans[0]
+        return [_hit(pattern, doc, s, _near(s, doc, negations) if negations else -1)]
+    best: dict[int, tuple[tuple, Span, int]] = {}
+    for s in spans:
         by = _near(s, doc, negations) if negations else -1
         rank = (by >= 0, s.typo, s.start, s.last, s.idx)
         if s.sentence not in best or rank < best[s.sentence][0]:
