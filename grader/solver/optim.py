@@ -32,7 +32,7 @@ def exact_sign(value: sp.Expr) -> int:
     Raises:
         ValueError: the value is not real, or agrees with 0 in every digit checked.
     """
-    value = sp.sympify(value)
+    value = sp.sympify(value, strict=True)  # strict: never parses a string as code
     if value.is_Rational:
         return int(sp.sign(value))
     approx = sp.N(value, 60)
@@ -79,7 +79,7 @@ def gradient_check(function: sp.Expr, theta: Number, epsilon: Number,
             around theta, or both derivatives are 0 (the relative error is undefined).
     """
     theta, epsilon = exact_number(theta), exact_number(epsilon)
-    function = sp.sympify(function)
+    function = sp.sympify(function, strict=True)  # strict: never parses a string as code
     if epsilon <= 0:
         raise ValueError(f"epsilon must be positive, not {epsilon}")
     if function.free_symbols - {symbol}:

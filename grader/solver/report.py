@@ -18,7 +18,7 @@ def exact_text(value: Any) -> str:
     >>> exact_text(sp.Rational(-7, 2)), exact_text(sp.exp(2)), exact_text(Fraction(1, 2))
     ('-7/2', 'exp(2)', '1/2')
     """
-    return str(sp.sympify(value)) if not isinstance(value, str) else value
+    return str(sp.sympify(value, strict=True)) if not isinstance(value, str) else value
 
 
 def float_value(value: Any) -> float:
