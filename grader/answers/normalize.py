@@ -219,16 +219,10 @@ NUMBER_STEPS: tuple[Step, ...] = (
     times_ten,
     space_thousands,
 )
-EXPRESSION_STEPS: tuple[Step, ...] = (
-    reject_control_chars,
-    superscripts,
-    nfkc,
-    map_symbols,
-    sqrt_sign,
-    strip_prefix,
-    strip_period,
-    space_thousands,
-)
+# The same pipeline without the number-only steps: an expression has no unit, and its 'x' may
+# be a variable rather than "times ten".
+EXPRESSION_STEPS: tuple[Step, ...] = tuple(
+    step for step in NUMBER_STEPS if step not in (strip_unit, times_ten))
 
 
 # Plain ASCII arithmetic (digits, separators, operators, '=', spaces) is left unchanged by every

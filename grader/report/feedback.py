@@ -33,7 +33,8 @@ class FeedbackItem:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The shared Jinja2 environment of grader/report/templates (HTML autoescaped)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("grader.report", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
@@ -154,7 +155,7 @@ def _context(exam: Exam, result, variant: Variant | None,
 def _templates() -> tuple[jinja2.Template, jinja2.Template]:
     """The (Markdown, HTML) feedback templates, loaded once: get_template would check each
     file's modification time (a stat) on every call, twice per student."""
-    env = _environment()
+    env = environment()
     return env.get_template("feedback.md.j2"), env.get_template("feedback.html.j2")
 
 
@@ -164,20 +165,9 @@ def feedback_markdown(exam: Exam, result, variant: Variant | None = None,
     return _templates()[0].render(_context(exam, result, variant, model_answers))
 
 
-def feedback_html(exam: Exam, result, variant: Variant | None = None,
-                  model_answers: Mapping[str, str] | None = None) -> str:
-    """Feedback for one student as a standalone HTML page (all student text escaped)."""
-    return _templates()[1].render(_context(exam, result, variant, model_answers))
-
-
 def feedback_both(exam: Exam, result, variant: Variant | None = None,
                   model_answers: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(Markdown, HTML) feedback for one student, sharing one context."""
     context = _context(exam, result, variant, model_answers)
     markdown, html = _templates()
     return markdown.render(context), html.render(context)
-
-
-def environment() -> jinja2.Environment:
-    """The shared Jinja2 environment of grader/report/templates (HTML autoescaped)."""
-    return _environment()

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from grader.grading import StudentResult
 from grader.ingest.submissions import IngestProblem
-from grader.model import Exam, PartScore
+from grader.model import PartScore
 from grader.report.grades import DEFAULT_SCALE, format_points, grade_letter
 
 REVIEW_FLAGS_IGNORED = frozenset()  # every flag is worth a look for now
@@ -77,13 +77,6 @@ def scores_header(exam_parts: Sequence[str]) -> list[str]:
     return ["student", "variant", *exam_parts, "total", "max", "grade"]
 
 
-def scores_csv(exam: Exam, results: Sequence[StudentResult],
-               scale: tuple[tuple[str, Fraction], ...] = DEFAULT_SCALE) -> str:
-    """One row per student: a column per part (empty when it does not count), total, max, grade."""
-    part_ids = [p.id for p in exam.parts]
-    return csv_text(scores_header(part_ids), [score_row(part_ids, r, scale) for r in results])
-
-
 def _float(value: Fraction) -> float:
     """float(value); a Fraction's true division directly (numbers.Rational.__float__ is a
     Python frame with two property calls, and details.jsonl asks ~150 times per student)."""
@@ -122,11 +115,6 @@ def student_details(result: StudentResult) -> str:
     return "".join([_DUMPS(_score_record(result, s)) + "\n" for s in result.scores])
 
 
-def details_jsonl(results: Sequence[StudentResult]) -> str:
-    """One JSON object per student and part, in a stable order."""
-    return "".join(student_details(r) for r in results)
-
-
 REVIEW_HEADER = ["student", "part", "score", "max", "flags", "notes", "answer"]
 
 
@@ -137,11 +125,6 @@ def review_rows(result: StudentResult) -> list[list[str]]:
              s.answer if isinstance(s.answer, str) else str(s.answer)]
             for s in result.scores
             if set(s.flags) - REVIEW_FLAGS_IGNORED and result.override_for(s.part) is None]
-
-
-def review_csv(results: Sequence[StudentResult]) -> str:
-    """The answers a person should look at: every part score that carries a review flag."""
-    return csv_text(REVIEW_HEADER, [row for r in results for row in review_rows(r)])
 
 
 ERRORS_HEADER = ["file", "student", "part", "severity", "problem"]
