@@ -8,7 +8,10 @@ ability; decimal commas, paraphrases, typos, filler words) is written to a tempo
 one YAML file per student and as one CSV. Each measurement then runs in a fresh process so
 that its peak memory (ru_maxrss) is its own:
 
-- floor: read every input and lower-case its text (the I/O floor);
+- floor: read every input and lower-case its text (the I/O floor of the issue);
+- read: our reader alone (`read_submissions`: decode, parse the YAML or CSV, build each
+  Submission), the floor of any grader that parses its input: the ratio to it says how much the
+  grading and the outputs cost beyond parsing;
 - grade: `api.grade` end to end (read, grade, feedback files, scores, details, report.html),
   with an empty cache; `resume`: the same again, every result reused from OUT/.partial/;
 - the same at --small students, to show memory does not grow with the class;
@@ -152,6 +155,13 @@ def child(mode: str, source: Path, out: Path, jobs: int, profile: bool) -> dict:
             chars += len(path.read_bytes().decode("utf-8").lower())
         return {"cpu": _usage()["cpu"] - start, "wall": time.perf_counter() - wall,
                 "chars": chars, "rss_mb": _usage()["rss_mb"]}
+    if mode == "read":
+        from grader.ingest.submissions import read_submissions
+
+        start, wall = _usage()["cpu"], time.perf_counter()
+        count = sum(1 for _ in read_submissions([source]))
+        return {"cpu": _usage()["cpu"] - start, "wall": time.perf_counter() - wall,
+                "submissions": count, "rss_mb": _usage()["rss_mb"]}
     from grader import api
 
     api.load_context("inf5860-2019")  # imports and loading are not the batch's cost
@@ -201,6 +211,7 @@ def main() -> None:
                   f"{class_csv.stat().st_size // 1024} KiB CSV)")
             for label, source in (("YAML files", yaml_dir), ("one CSV", class_csv)):
                 floor = measure("floor", source, root / "unused")
+                parsed = measure("read", source, root / "unused")
                 out = root / f"out-{size}-{label[:4]}"
                 run = measure("grade", source, out, profile=args.profile and size ==
                               args.students and label == "YAML files")
@@ -209,6 +220,7 @@ def main() -> None:
                 print(f"  {label:10}: floor {floor['cpu']:.2f} s CPU; grade {run['cpu']:.1f} s "
                       f"CPU ({run['wall']:.1f} s wall), {run['answers']} answers, "
                       f"{rate:,.0f} answers/s, {run['cpu'] / floor['cpu']:.0f}x the floor, "
+                      f"{run['cpu'] / parsed['cpu']:.0f}x reading ({parsed['cpu']:.2f} s), "
                       f"peak {run['rss_mb']:.0f} MB; resume {again['cpu']:.1f} s CPU "
                       f"({again['answers'] / again['cpu']:,.0f} answers/s)")
             if size == args.students and args.jobs > 1:
