@@ -7,10 +7,11 @@ are shuffled, recombined and lightly perturbed (a typo, a negation, filler), so 
 distinct, as a real class's are. Figures are CPU time (time.process_time) on one core:
 
 - ours: the rubric loaded once, each answer read once by the part's Matcher and scored;
-Each figure is the best of 3 runs (the machine is shared; other processes only slow it down).
-
 - naive: the same engine, but the part's patterns compiled and its Matcher built per answer
   (what a grader that does not cache its rubric would do), on fewer answers and scaled.
+
+Each figure is the best of 3 runs (the machine is shared; other processes only slow it down).
+Figures: README.md's benchmark table and docs/keyword-grading.md (Speed).
 """
 
 from __future__ import annotations

@@ -394,3 +394,48 @@ def test_choice_matches_normalized_labels():
     wrong = score("cho", "c.", answer="b")
     assert wrong.score == 0 and wrong.criteria[0].feedback == "the right option is b"
     assert choice_label("[C]") == "c"
+
+
+# ---------------------------------------------------------------- arrows: per-arrow memo
+
+# Values an arrow may be given: right, right by follow-through from A9_WRONG, a sign error,
+# decimal commas, unreadable, blank, and the odd spellings a memo key must keep apart.
+ARROW_TEXTS = sorted({*ARROWS.values(), *A9_WRONG.values(), "-3,5", "3.5", "-10,5", "7.0",
+                      " 7 ", "abc", "", " ", "1/0", "≈ 49", "-0", "0.0", "98", "-14"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["arr", "arr_strict", "arr_half"]),
+                          st.dictionaries(st.sampled_from([f"a{i}" for i in range(1, 11)]),
+                                          st.sampled_from(ARROW_TEXTS) | st.none())),
+                min_size=1, max_size=8))
+def test_arrow_scores_do_not_depend_on_what_was_scored_before(cases):
+    """Arrows are scored once per (arrow, text[, texts downstream]) and remembered: a score
+    from the warm memo equals one from a fresh variant object (a fresh memo)."""
+    warm = {part: variant(part, ARROWS, GRAPH) for part in ("arr", "arr_strict", "arr_half")}
+    for part, answers in cases:
+        for _ in range(2):
+            remembered = score_part(RUBRIC, RUBRIC.parts[part], warm[part], answers,
+                                    student="s1")
+            fresh = score_part(RUBRIC, RUBRIC.parts[part], variant(part, ARROWS, GRAPH),
+                               answers, student="s1")
+            assert remembered == fresh
+
+
+def test_follow_through_memo_keys_on_the_values_downstream():
+    """a5 = -7 is right by follow-through from a7 = -7, not from a7 = -7/2 (the right a7)."""
+    part = variant("arr", ARROWS, GRAPH)
+    both = [score_part(RUBRIC, RUBRIC.parts["arr"], part, answers, student="s")
+            for answers in ({**ARROWS, "a5": "-7", "a6": "-7", "a7": "-7"},
+                            {**ARROWS, "a5": "-7"})]
+    by_id = [{c.id: c for c in result.criteria} for result in both]
+    assert by_id[0]["a5"].met and by_id[0]["a5"].feedback.startswith("follow-through")
+    assert not by_id[1]["a5"].met and by_id[1]["a5"].points == 0
+
+
+@given(st.lists(st.fractions(min_value=-10, max_value=10, max_denominator=12), max_size=25))
+def test_sum_points_is_the_exact_sum(values):
+    from grader.rubric.engine import sum_points
+
+    assert sum_points(values) == sum(values, Fraction(0))
+    assert type(sum_points(values)) is Fraction

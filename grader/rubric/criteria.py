@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fractions import Fraction
+from operator import itemgetter
 from typing import NamedTuple
 
 from grader.model import CriterionResult
 from grader.rubric.loader import Criterion, PartRubric, criteria_patterns
-from grader.rubric.matcher import Doc, Hit, Matcher, search
+from grader.rubric.matcher import Doc, Hit, Matcher, node_spans, search
 from grader.rubric.patterns import Word, describing_pattern
 
 ZERO = Fraction(0)
@@ -36,18 +37,31 @@ def score_text(pr: PartRubric, raw: str) -> TextScore:
     if len(raw) > MAX_TEXT:
         notes.append(f"long answer: only the first {MAX_TEXT} characters were read")
         flags.append("long-answer")
-    matcher = pr.matcher or Matcher(criteria_patterns(pr.criteria))
-    doc = matcher.read(raw[:MAX_TEXT])
-    evals = {c.id: _evaluate(c, doc) for c in pr.criteria}
-    counted = _counted(pr.criteria, evals, pr.best)
+    plan = _PLANS.get(id(pr))  # _plan, inlined: one call per answer
+    if plan is None or plan.rubric is not pr:
+        plan = _plan(pr)
+    doc = plan.matcher.read(raw[:MAX_TEXT])
+    if plan.plain:
+        results, mask = _plain_results(plan, doc, flags)
+        total, note = plan.total(mask)
+        if note:
+            notes.append(note)
+        return tuple.__new__(TextScore, (total, results, notes, flags))  # no Python __new__
+    keys = doc.hits.keys()
+    evals = [_MISSING if item.needs is not None and keys.isdisjoint(item.needs)
+             else _evaluate(item.criterion, doc) for item in plan.items]
+    counted = _counted(pr.criteria, dict(zip(plan.ids, evals, strict=True)), pr.best)
     results = []
-    for c in pr.criteria:
-        ev, (points, why) = evals[c.id], counted[c.id]
+    for item, ev in zip(plan.items, evals, strict=True):
+        if ev is _MISSING:  # not met: no group or best N reason, the shared result
+            results.append(item.missing)
+            continue
+        c = item.criterion
+        points, why = counted[c.id]
         if _borderline(ev, points):
             flags.append("borderline")
-        worth = ZERO if pr.count_points else c.points
-        results.append(CriterionResult(c.id, ZERO if pr.count_points else points, worth, ev.met,
-                                       ev.words, why or _feedback(c, ev)))
+        results.append(CriterionResult(c.id, ZERO if pr.count_points else points, item.worth,
+                                       ev.met, ev.words, why or _feedback(c, ev)))
     if pr.count_points:
         n = sum(1 for points, _ in counted.values() if points)
         total = max((v for k, v in pr.count_points.items() if k <= n), default=ZERO)
@@ -59,6 +73,98 @@ def score_text(pr: PartRubric, raw: str) -> TextScore:
         if total.numerator * top.denominator > top.numerator * total.denominator:  # total > top
             notes.append(f"capped at the part's {pr.points} points")
     return TextScore(total, results, notes, flags)
+
+
+def _plain_results(plan: _Plan, doc: Doc, flags: list[str]) -> tuple[list[CriterionResult], int]:
+    """The criteria of a part without groups, best N or count_points (each met criterion
+    counts its points), evaluated and turned into results in one pass, and the bit mask of
+    the criteria met (the key of `_Plan.total`)."""
+    keys = doc.hits.keys()
+    plain_doc = not (doc.negations or doc.purposes)
+    results = []
+    mask = 0
+    for k, item in enumerate(plan.items):
+        needs = item.needs
+        if needs is not None and keys.isdisjoint(needs):  # no `any` pattern can match
+            results.append(item.missing)  # one shared, immutable result
+            continue
+        c = item.criterion
+        ev = (_evaluate_plain(c, doc) if plain_doc and item.decisive  # as _evaluate would
+              else _evaluate(c, doc))
+        if not ev.met:
+            if ev is _MISSING:
+                results.append(item.missing)
+                continue
+            if ev.why in ("negated", "mention"):  # _borderline of a criterion not counted
+                flags.append("borderline")
+            results.append(CriterionResult(c.id, ZERO, item.worth, False, ev.words,
+                                           _feedback(c, ev)))
+            continue
+        if c.points:
+            mask |= 1 << k
+            if ev.typo or ev.by:  # _borderline of a criterion that counts
+                flags.append("borderline")
+        results.append(CriterionResult(c.id, c.points, item.worth, True, ev.words,
+                                       _feedback(c, ev) if ev.typo or ev.by else ""))
+    return results, mask
+
+
+class _Item(NamedTuple):
+    """What one criterion's scoring needs that does not depend on the answer."""
+
+    criterion: Criterion
+    needs: frozenset[Word] | None  # see _first_needs
+    decisive: bool  # no require/explain: the first clean match settles it
+    worth: Fraction  # the criterion's max as reported (0 under count_points)
+    missing: CriterionResult  # its result when nothing matched (frozen: shared by answers)
+
+
+class _Plan:
+    """A text part's criteria prepared once, for all its answers: 99 % of criterion results
+    are "missing" (a third: their result is one shared object) or "met" without a note, and
+    a plain part's total and cap note depend only on which criteria are met."""
+
+    def __init__(self, pr: PartRubric) -> None:
+        self.rubric = pr  # held: the cache is keyed by id(pr)
+        self.matcher = pr.matcher or Matcher(criteria_patterns(pr.criteria))
+        items = []
+        for c in pr.criteria:
+            worth = ZERO if pr.count_points else c.points
+            missing = CriterionResult(c.id, ZERO, worth, False, (), _feedback(c, _MISSING))
+            items.append(_Item(c, _first_needs(c), not (c.require or c.explain), worth,
+                               missing))
+        self.items = tuple(items)
+        self.ids = tuple(c.id for c in pr.criteria)
+        self.plain = not (pr.count_points or pr.best is not None
+                          or any(c.group is not None for c in pr.criteria))
+        self._totals: dict[int, tuple[Fraction, str]] = {}
+
+    def total(self, mask: int) -> tuple[Fraction, str]:
+        """(points, cap note or "") of a plain part whose criteria in `mask` are met."""
+        found = self._totals.get(mask)
+        if found is None:
+            earned = [item.criterion.points for k, item in enumerate(self.items)
+                      if mask >> k & 1]
+            total = earned[0] if len(earned) == 1 else _sum(earned)
+            top = self.rubric.points
+            note = f"capped at the part's {top} points" if total > top else ""
+            if len(self._totals) > 4096:  # many criteria: bounded
+                self._totals.clear()
+            found = self._totals[mask] = (total, note)
+        return found
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(pr: PartRubric) -> _Plan:
+    """The part's _Plan, built on first use (keyed by identity: the plan holds the rubric)."""
+    plan = _PLANS.get(id(pr))
+    if plan is None or plan.rubric is not pr:
+        if len(_PLANS) > 1024:  # rubrics of many exams in one process: bounded
+            _PLANS.clear()
+        plan = _PLANS[id(pr)] = _Plan(pr)
+    return plan
 
 
 def _sum(values: list[Fraction]) -> Fraction:
@@ -80,23 +186,38 @@ class _Eval(NamedTuple):
     by: str = ""  # the negation word (negated), or the purpose-clause one a met match follows
 
 
+_MISSING = _Eval(False)  # no pattern matched: the most common evaluation
+
+
 def _evaluate(c: Criterion, doc: Doc) -> _Eval:
-    found = _NEEDS.get(id(c))  # _first_needs' cache, inlined: one call per criterion
-    needs = found[1] if found is not None and found[0] is c else _first_needs(c)
-    if needs is not None and doc.hits.keys().isdisjoint(needs):
-        return _Eval(False)  # no `any` pattern can match: one set test instead of a search each
-    allow = c.negation == "allow"
+    """Search the criterion's patterns (the caller has made _first_needs' quick test)."""
     decisive = not (c.require or c.explain)  # a clean match settles it: nothing filters hits
+    if decisive and not (doc.negations or doc.purposes):
+        return _evaluate_plain(c, doc)
+    return _evaluate_hits(c, doc)
+
+
+def _evaluate_hits(c: Criterion, doc: Doc) -> _Eval:
+    """_evaluate from the patterns' Hits (negations, purpose clauses, require, explain)."""
+    decisive = not (c.require or c.explain)
+    allow = c.negation == "allow"
     hits: list = []
     for p in c.any:
         found = search(p, doc)
+        if not found:
+            continue
         hits.extend(found)
-        if decisive and any(not h.typo and (allow or not h.negated) for h in found):
+        if decisive:
+            for h in found:  # h[3], h[4]: typo, negated (indexes: a per-hit hot loop)
+                if not h[3] and (allow or not h[4]):
+                    break
+            else:
+                continue
             break  # the first clean match decides; later patterns cannot change the outcome
-    good = [h for h in hits if allow or not h.negated]
+    if not hits:
+        return _MISSING
+    good = hits if allow else [h for h in hits if not h.negated]
     if not good:
-        if not hits:
-            return _Eval(False)
         return _Eval(False, hits[0].words, why="negated", by=hits[0].by)
     if c.require:
         described = {h.sentence for p in c.require for h in search(p, doc)
@@ -113,20 +234,61 @@ def _evaluate(c: Criterion, doc: Doc) -> _Eval:
         denied = [h for p in c.deny for h in search(p, doc) if not h.negated]
         if denied:
             return _Eval(False, denied[0].words, why="denied")
-    best = good[0] if len(good) == 1 else min(good, key=lambda h: (h.typo, h.purpose))
+    best = good[0] if len(good) == 1 else min(good, key=_PREFERENCE)
     return _Eval(True, best.words, best.typo, "met", best.by if best.purpose else "")
 
 
-_NEEDS: dict[int, tuple[Criterion, frozenset[Word] | None]] = {}
+def _evaluate_plain(c: Criterion, doc: Doc) -> _Eval:
+    """_evaluate of a criterion without require/explain on an answer without negations (most
+    evaluations), from the matcher's spans: no Hit is built but the one reported.
+
+    Without negations no hit is negated or read as a purpose, so the reported hit is the first
+    exact one (pattern order, then sentence), else the first typo-matched one; a sentence's
+    hit is its span of least (typo, start, last, idx), as `search` ranks them.
+    """
+    first_typo = None
+    for p in c.any:
+        spans = node_spans(p.root, doc)
+        if not spans:
+            continue
+        if len(spans) == 1:  # most
+            if not spans[0][3]:  # [3]: typo
+                best = spans[0]
+                break
+            exact = None
+        else:
+            exact = [s for s in spans if not s[3]]
+        if exact:
+            best = exact[0] if len(exact) == 1 else min(exact, key=_POSITION)
+            break
+        if first_typo is None:
+            first_typo = spans[0] if len(spans) == 1 else min(spans, key=_POSITION)
+    else:
+        if first_typo is None:
+            return _MISSING
+        best = first_typo
+    if c.deny:
+        for p in c.deny:
+            denied = search(p, doc)
+            if denied:
+                return _Eval(False, denied[0].words, why="denied")
+    words = tuple(map(doc.surfaces.__getitem__, best[2]))
+    return tuple.__new__(_Eval, (True, words, best[3], "met", ""))  # no Python __new__
+
+
+_POSITION = itemgetter(4, 0, 1, 2)  # a span's sentence, start, last, idx: search's order
+
+
+def _PREFERENCE(h: Hit) -> tuple[bool, bool]:  # noqa: N802 - a sort key, named like a constant
+    """The hit a met criterion reports: an exact match before a typo, a plain statement before
+    a purpose-clause reading (the first of equals)."""
+    return h.typo, h.purpose
 
 
 def _first_needs(c: Criterion) -> frozenset[Word] | None:
     """Pattern words of which an answer must hold one for any `any` pattern of `c` to match
-    (None: some pattern needs no word). Kept per criterion (by identity, the criterion held)."""
-    found = _NEEDS.get(id(c))
-    if found is not None and found[0] is c:
-        return found[1]
-    needs: set[Word] | None = set()
+    (None: some pattern needs no word). Computed once per part (_Plan)."""
+    needs: set[Word] = set()
     for p in c.any:
         root = p.root
         if type(root) is Word:
@@ -134,12 +296,8 @@ def _first_needs(c: Criterion) -> frozenset[Word] | None:
         elif root.needs:
             needs.update(min(root.needs, key=len))  # each need set must meet the answer
         else:
-            needs = None
-            break
-    if len(_NEEDS) > 4096:
-        _NEEDS.clear()
-    _NEEDS[id(c)] = (c, frozenset(needs) if needs is not None else None)
-    return _NEEDS[id(c)][1]
+            return None
+    return frozenset(needs)
 
 
 def _described(hits: list[Hit], doc: Doc) -> list[Hit]:

@@ -7,8 +7,10 @@ pattern's best match per sentence, marking matches that lie under a negation.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -21,23 +23,20 @@ from grader.rubric.patterns import (
     Pattern,
     Seq,
     Word,
-    _possible,
 )
-from grader.rubric.text import normalize_word, scan, stem
+from grader.rubric.text import WordTable, normalize_word, scan, stem, word_entry
 
 NEGATION_WINDOW = 3
 _MAX_SPANS = 24  # per node and sentence: enough witnesses, no blow-up on long answers
 _CACHE_LIMIT = 50_000
+_PAYLOAD = itemgetter(3)  # of a word table entry: see Matcher._entry
 
 
-class Span(NamedTuple):
-    """Token positions a node matched in one sentence: first, last, all of them, typo used."""
-
-    start: int
-    last: int
-    idx: tuple[int, ...]
-    typo: bool
-    sentence: int
+# Token positions a node matched in one sentence: (start, last, idx, typo, sentence): first
+# and last position, all of them, whether a typo was used, the sentence. A plain tuple read by
+# index, not a NamedTuple: 20 are built per answer, and a tuple literal costs one allocation
+# where tuple.__new__(Span, ...) costs a call and two (score_text 48 -> 46 us per answer).
+Span = tuple[int, int, tuple[int, ...], bool, int]
 
 
 class Hit(NamedTuple):
@@ -56,18 +55,20 @@ class Hit(NamedTuple):
     by: str = ""  # the negation as written ("not", "doesn't"), when negated or purpose
 
 
-@dataclass(frozen=True)
-class Doc:
-    """One read answer: its words as written, every pattern word's spans, sentence starts,
-    negations, and a per-answer memo of node results (patterns share synonym and lexicon
-    nodes)."""
+class Doc(NamedTuple):
+    """One read answer: its words as written, every pattern word's spans, sentence starts and
+    negations.
+
+    A NamedTuple built with tuple.__new__, not a frozen dataclass: one is built per answer,
+    and the frozen dataclass's __init__ (a setattr per field) cost as much as the rest of a
+    short answer's Doc assembly.
+    """
 
     surfaces: list[str]  # the answer's words as written (for feedback)
     starts: list[int]  # index of the first word of each sentence
     hits: Mapping[Word, list[Span]]
     negations: tuple[int, ...] = ()  # positions of the words that negate what follows
     purposes: tuple[int, ...] = ()  # negations waived as purpose clauses ("so that ... not")
-    memo: dict[int, list[Span]] = field(default_factory=dict)
 
 
 _Found = tuple[tuple[Word, bool], ...]
@@ -104,6 +105,7 @@ class Matcher:
                                for n in range(1, len(form)))
         self._cache: dict[str, _Found] = {}
         self._joined_cache: dict[str, _Found] = {}
+        self._words: WordTable = {}  # scan's word table, with this part's matches (_entry)
 
     def lookup(self, norm: str, joined: bool = False) -> _Found:
         """Pattern words one normalized answer word matches, each with 'typo used'.
@@ -138,43 +140,78 @@ class Matcher:
                 found.update(by_len.get((stem_side, length), ()))
         return sorted(found)
 
+    def _entry(self, surface: str) -> tuple:
+        """A word as written -> scan's (norm, stem, role) and what reading needs of it: None
+        (no pattern word, no compound can start here: 45 % of words), or (pattern words matched
+        exactly, pattern words matched with a typo, whether it may start a compound, and the
+        only pattern word when that is all: 60 % of the others)."""
+        norm, stemmed, role = word_entry(surface)
+        single = self._cache.get(norm) or self.lookup(norm)
+        head = norm in self.heads
+        found = None
+        if single or head:
+            exact = tuple(w for w, typo in single if not typo)
+            typos = tuple(w for w, typo in single if typo)
+            only = exact[0] if len(exact) == 1 and not (typos or head) else None
+            found = (exact, typos, head, only)
+        entry = (norm, stemmed, role, found)
+        self._words[surface] = entry  # read() bounds the caches, between answers
+        return entry
+
     def read(self, text: str) -> Doc:
         """Scan an answer once and find every pattern word in it."""
-        surfaces, norms, starts, negations, purposes = scan(text)
-        single_cache, joined_cache, heads = self._cache, self._joined_cache, self.heads
-        if len(single_cache) > _CACHE_LIMIT or len(joined_cache) > _CACHE_LIMIT:
-            single_cache.clear()  # between answers: a cached tuple is never lost mid-answer
-            joined_cache.clear()
+        if (len(self._words) > _CACHE_LIMIT or len(self._cache) > _CACHE_LIMIT
+                or len(self._joined_cache) > _CACHE_LIMIT):
+            for cache in (self._words, self._cache, self._joined_cache):
+                cache.clear()  # between answers: an entry is never lost mid-answer
+        surfaces, norms, starts, negations, purposes, entries = scan(text, self._words,
+                                                                     self._entry)
+        joined_cache = self._joined_cache
         hits: dict[Word, list[Span]] = {}
-        new = tuple.__new__  # a Span without NamedTuple.__new__'s Python frame
-        bounds = (*starts[1:], len(norms)) if norms else ()  # one past each sentence's end
-        for s, end in enumerate(bounds):
-            for i in range(starts[s], end):
-                norm = norms[i]
-                single = single_cache.get(norm)
-                if single is None:
-                    single = self.lookup(norm)
-                if single:  # one Span per word and typo flag, shared by its pattern words
-                    plain = typed = None
-                    for w, typo in single:
-                        if typo:
-                            span = typed or (typed := new(Span, (i, i, (i,), True, s)))
-                        else:
-                            span = plain or (plain := new(Span, (i, i, (i,), False, s)))
-                        spans = hits.get(w)
-                        if spans is None:
-                            hits[w] = [span]
-                        else:
-                            spans.append(span)
-                if norm in heads and i + 1 < end:
-                    found = joined_cache.get(norm + norms[i + 1])
-                    if found is None:
-                        found = self.lookup(norm + norms[i + 1], joined=True)
-                    for w, _ in found:
-                        if all(w is not x for x, _ in single):
-                            span = (i, i + 1, (i, i + 1), False, s)
-                            hits.setdefault(w, []).append(new(Span, span))
-        return Doc(surfaces, starts, hits, tuple(negations), tuple(purposes))
+        payloads = list(map(_PAYLOAD, entries))
+        n = len(payloads)
+        sentence, end = 0, n  # of a one-sentence answer (most)
+        several = len(starts) > 1
+        # compress: only the words that match a pattern word or may start a compound (half of
+        # an answer's), without a Python step for the others
+        for i in compress(range(n), payloads):
+            exact, typos, head, only = payloads[i]
+            if several:
+                sentence = bisect_right(starts, i) - 1
+                end = starts[sentence + 1] if sentence + 1 < len(starts) else n
+            if only is not None:  # one pattern word, exactly: the common case, fewest steps
+                spans = hits.get(only)
+                if spans is None:
+                    hits[only] = [(i, i, (i,), False, sentence)]
+                else:
+                    spans.append((i, i, (i,), False, sentence))
+                continue
+            # one Span per word and typo flag, shared by its pattern words
+            if exact:
+                span = (i, i, (i,), False, sentence)
+                for w in exact:
+                    spans = hits.get(w)
+                    if spans is None:
+                        hits[w] = [span]
+                    else:
+                        spans.append(span)
+            if typos:
+                span = (i, i, (i,), True, sentence)
+                for w in typos:
+                    spans = hits.get(w)
+                    if spans is None:
+                        hits[w] = [span]
+                    else:
+                        spans.append(span)
+            if head and i + 1 < end:
+                joined = norms[i] + norms[i + 1]
+                compound = joined_cache.get(joined)
+                if compound is None:
+                    compound = self.lookup(joined, joined=True)
+                for w, _ in compound:
+                    if w not in exact and w not in typos:  # Words compare by identity
+                        hits.setdefault(w, []).append((i, i + 1, (i, i + 1), False, sentence))
+        return tuple.__new__(Doc, (surfaces, starts, hits, tuple(negations), tuple(purposes)))
 
 
 def _close(a: str, b: str) -> bool:
@@ -189,12 +226,18 @@ def _one_typo(norm: str, stemmed: str, w: Word) -> bool:
     return _close(norm, w.text) or (len(stemmed) >= MIN_TYPO_LEN - 1 and _close(stemmed, w.stem))
 
 
-def _ORDER(w: Word) -> int:  # noqa: N802 - a sort key, named like a constant
-    return w.order
+_ORDER = attrgetter("order")  # a sort key of Words (identity hashes vary per run)
 
 
-def _dedupe(spans: Iterable[Span]) -> list[Span]:
-    """One span per (start, last), preferring one without typos; at most _MAX_SPANS."""
+def _dedupe(spans: list[Span]) -> list[Span]:
+    """One span per (start, last), preferring one without typos; at most _MAX_SPANS.
+
+    May return `spans` itself (callers pass lists of their own)."""
+    if len(spans) == 2:  # the most common size: no dict
+        a, b = spans
+        if a[0] != b[0] or a[1] != b[1]:
+            return spans
+        return [b] if a[3] and not b[3] else [a]  # [3]: typo
     best: dict[tuple[int, int], Span] = {}
     get = best.get
     for s in spans:
@@ -208,61 +251,126 @@ def _dedupe(spans: Iterable[Span]) -> list[Span]:
 
 
 def _spans(node: Node, doc: Doc) -> list[Span]:
-    """Every way (bounded) a node matches within one sentence, memoized per answer."""
-    if type(node) is Word:
+    """Every way (bounded) a node matches within one sentence.
+
+    Not memoized: equal nodes are distinct objects (each synonym and lexicon expansion is its
+    own), so a per-answer memo found 4 repeats in 36,000 calls and cost a dict get and set
+    per node.
+    """
+    kind = type(node)
+    if kind is Word:
         return doc.hits.get(node, [])
-    out = doc.memo.get(id(node))
-    if out is not None:
-        return out
     hits = doc.hits
     keys = hits.keys()
+    if kind is Alt:
+        if not node.others:  # options that are all plain words: most alternatives
+            present = keys & node.words  # the node's need set is node.words
+            if len(present) == 1:
+                return hits[next(iter(present))]  # callers never change a returned list
+            return _words_spans(present, hits)
+        return _alt(node, doc)
     for need in node.needs:  # _possible, inlined: the matcher's hottest test
         if keys.isdisjoint(need):
             return []
-    if type(node) is Alt:
-        out = []
-        present = keys & node.words
-        for w in sorted(present, key=_ORDER) if len(present) > 1 else present:
-            out.extend(hits[w])
-        if not keys.isdisjoint(node.others_need):  # most phrase options are absent
-            for opt in node.others:
-                if _possible(opt, keys):
-                    out.extend(_spans(opt, doc))
-        out = _dedupe(out) if len(out) > 1 else out
-    elif type(node) is Seq:
-        new = tuple.__new__
-        first = node.items[0]
-        out = hits.get(first, []) if type(first) is Word else _spans(first, doc)
-        for item in node.items[1:]:
-            if not out:
-                break
-            nxt = hits.get(item, []) if type(item) is Word else _spans(item, doc)
-            out = [new(Span, (a.start, b.last, a.idx + b.idx, a.typo or b.typo, a.sentence))
-                   for a in out for b in nxt
-                   if a.last < b.start <= a.last + 1 + MAX_GAP and a.sentence == b.sentence]
-            if len(out) > 1:
-                out = _dedupe(out)
+    # Every need set meets the answer, so each Word part and each plain-word Alt part (its
+    # need set is its words) has spans: taken here, without a call per part (inlined _spans).
+    parts = []
+    for part in node.items if type(node) is Seq else node.parts:
+        kind = type(part)
+        if kind is Word:
+            spans = hits[part]
+        elif kind is Alt and not part.others:
+            present = keys & part.words
+            spans = hits[next(iter(present))] if len(present) == 1 else _words_spans(present,
+                                                                                     hits)
+        elif kind is Alt:  # _alt without _spans' dispatch
+            spans = _alt(part, doc)
+            if not spans:
+                return spans
+        else:
+            spans = _spans(part, doc)
+            if not spans:
+                return spans
+        parts.append(spans)
+    if type(node) is Seq:
+        return _seq(parts)
+    return _any_order(parts, len(doc.starts) == 1)
+
+
+# Public name for criteria: a criterion on an answer without negations ranks spans itself
+# (criteria._evaluate_plain) and builds no Hit.
+node_spans = _spans
+
+
+def _words_spans(present: set[Word], hits: Mapping[Word, list[Span]]) -> list[Span]:
+    """The spans of an alternative's words found in the answer, in pattern order."""
+    out = []
+    for w in sorted(present, key=_ORDER):
+        out.extend(hits[w])
+    return _dedupe(out) if len(out) > 1 else out
+
+
+def _alt(node: Alt, doc: Doc) -> list[Span]:
+    """Spans of an alternative with phrase options: its words' (in pattern order), then each
+    phrase's."""
+    hits = doc.hits
+    keys = hits.keys()
+    if keys.isdisjoint(node.needs[0]):  # the union of the options' smallest need sets
+        return []
+    present = keys & node.words
+    if len(present) == 1:
+        out = list(hits[next(iter(present))])  # a copy: phrase spans may be added
     else:
-        out = _any_order([hits.get(part, []) if type(part) is Word else _spans(part, doc)
-                          for part in node.parts])
-    doc.memo[id(node)] = out
+        out = []
+        for w in sorted(present, key=_ORDER):
+            out.extend(hits[w])
+    if not keys.isdisjoint(node.others_need):  # most phrase options are absent
+        for opt in node.others:  # _spans rejects an option that cannot match at once
+            out.extend(_spans(opt, doc))
+    return _dedupe(out) if len(out) > 1 else out
+
+
+def _seq(items: list[list[Span]]) -> list[Span]:
+    """Spans of a sequence from its items' spans: each after the previous one's, at most
+    MAX_GAP words between, in one sentence."""
+    out = items[0]
+    for nxt in items[1:]:
+        # Span fields by index: 0 start, 1 last, 2 idx, 3 typo, 4 sentence
+        out = [(a[0], b[1], a[2] + b[2], a[3] or b[3], a[4])
+               for a in out for b in nxt
+               if a[1] < b[0] <= a[1] + 1 + MAX_GAP and a[4] == b[4]]
+        if len(out) > 1:
+            out = _dedupe(out)
+        elif not out:
+            break
     return out
 
 
-def _any_order(lists: list[list[Span]]) -> list[Span]:
+def _any_order(lists: list[list[Span]], one_sentence: bool = False) -> list[Span]:
     """Combine one span of each part, same sentence, no shared token, any order.
 
     Spans are grouped by sentence, then the parts are folded in pairwise (each step bounded
     by _dedupe): a product over every part's spans was the matcher's hot spot on answers that
-    repeat a term ("J(theta + eps) - J(theta - eps)").
+    repeat a term ("J(theta + eps) - J(theta - eps)"). In a one-sentence answer (80 % of a
+    class's) every span is in sentence 0: no grouping, the same folds.
     """
-    if not all(lists):
-        return []
+    for spans in lists:
+        if not spans:
+            return []
+    if one_sentence:
+        acc = lists[0]
+        for spans in lists[1:]:
+            acc = _pairs(acc, spans, 0)
+            if len(acc) > 1:  # _dedupe of a deduped list keeps it as it is: done once here
+                acc = _dedupe(acc)
+            elif not acc:
+                return acc
+        return acc
     groups: list[dict[int, list[Span]]] = []
     for spans in lists:
         by_sentence: dict[int, list[Span]] = {}
         for span in spans:
-            by_sentence.setdefault(span.sentence, []).append(span)
+            by_sentence.setdefault(span[4], []).append(span)  # [4]: sentence
         groups.append(by_sentence)
     common = set(groups[0]).intersection(*groups[1:])
     out = []
@@ -278,24 +386,37 @@ def _any_order(lists: list[list[Span]]) -> list[Span]:
 
 def _pairs(left: list[Span], right: list[Span], sentence: int) -> list[Span]:
     """Spans of two parts in one sentence combined when they share no token (bounded)."""
-    out = []
-    new = tuple.__new__  # a Span without NamedTuple.__new__'s Python frame
+    out: list[Span] = []
+    append = out.append
+    limit = 2 * _MAX_SPANS  # _dedupe keeps _MAX_SPANS distinct ones
+    right_single = [len(b[2]) == 1 for b in right]  # once per call, not once per pair
     for a in left:
-        a_idx = a.idx
-        for b in right:
-            b_idx = b.idx
-            if len(a_idx) == 1 and len(b_idx) == 1:  # two single words: most pairs
-                i, j = a_idx[0], b_idx[0]
-                if i == j:
-                    continue
-                idx = (i, j) if i < j else (j, i)
-            else:
-                if not set(a_idx).isdisjoint(b_idx):
+        a_idx, a_typo = a[2], a[3]
+        if len(a_idx) == 1:  # a single word: most spans
+            i = a_idx[0]
+            for b, single in zip(right, right_single, strict=True):
+                if single:
+                    j = b[0]  # a single word's start is its index
+                    if i == j:
+                        continue
+                    idx = (i, j) if i < j else (j, i)
+                else:
+                    if i in b[2]:
+                        continue
+                    idx = tuple(sorted(a_idx + b[2]))
+                append((idx[0], idx[-1], idx, a_typo or b[3], sentence))
+                if len(out) >= limit:
+                    return out
+        else:
+            taken = set(a_idx)
+            for b in right:
+                b_idx = b[2]
+                if not taken.isdisjoint(b_idx):
                     continue
                 idx = tuple(sorted(a_idx + b_idx))
-            out.append(new(Span, (idx[0], idx[-1], idx, a.typo or b.typo, sentence)))
-            if len(out) >= 2 * _MAX_SPANS:  # _dedupe keeps _MAX_SPANS distinct ones
-                return out
+                append((idx[0], idx[-1], idx, a_typo or b[3], sentence))
+                if len(out) >= limit:
+                    return out
     return out
 
 
@@ -309,10 +430,11 @@ def _near(span: Span, doc: Doc, positions: tuple[int, ...]) -> int:
     """
     if not positions:  # most answers deny nothing
         return -1
-    lo = max(doc.starts[span.sentence], span.start - NEGATION_WINDOW)
+    start, last, idx, _, sentence = span
+    lo = max(doc.starts[sentence], start - NEGATION_WINDOW)
     for j in positions:
-        if lo <= j < span.last and j not in span.idx:
-            for i in span.idx:
+        if lo <= j < last and j not in idx:
+            for i in idx:
                 if 0 < i - j <= NEGATION_WINDOW:
                     return j
     return -1
@@ -330,18 +452,20 @@ def search(pattern: Pattern, doc: Doc) -> list[Hit]:
     best: dict[int, tuple[tuple, Span, int]] = {}
     for s in spans:
         by = _near(s, doc, negations) if negations else -1
-        rank = (by >= 0, s.typo, s.start, s.last, s.idx)
-        if s.sentence not in best or rank < best[s.sentence][0]:
-            best[s.sentence] = (rank, s, by)
+        rank = (by >= 0, s[3], s[0], s[1], s[2])  # negated, typo, start, last, idx
+        sentence = s[4]
+        if sentence not in best or rank < best[sentence][0]:
+            best[sentence] = (rank, s, by)
     return [_hit(pattern, doc, s, by) for _, (_, s, by) in sorted(best.items())]
 
 
 def _hit(pattern: Pattern, doc: Doc, span: Span, by: int) -> Hit:
     """The Hit of a span; `by` is the position of the negation it lies under, or -1."""
     surfaces = doc.surfaces
-    words = tuple(surfaces[i] for i in span.idx)
+    words = tuple(map(surfaces.__getitem__, span[2]))  # span[2]: idx
     negated = by >= 0
     if not negated and doc.purposes:
         by = _near(span, doc, doc.purposes)
-    return Hit(pattern.source, words, span.sentence, span.typo, negated, not negated and by >= 0,
-               surfaces[by] if by >= 0 else "")
+    # tuple.__new__: a Hit without NamedTuple.__new__'s Python frame (one per match)
+    return tuple.__new__(Hit, (pattern.source, words, span[4], span[3], negated,
+                               not negated and by >= 0, surfaces[by] if by >= 0 else ""))

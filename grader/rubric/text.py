@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 import snowballstemmer
@@ -154,15 +155,26 @@ def _abbreviation(norms: list[str], first: int) -> bool:
     return (before, last) in (("e", "g"), ("i", "e"))
 
 
-# One scan finds words (group 1), a single full stop that may end a sentence (group 2) and the
-# other sentence ends: . ! ? before whitespace or the end, and line breaks (bullet lists).
-_SCAN_RE = re.compile(r"([^\W_]+(?:'[^\W_]+)*)|(\.)(?=\s|$)|[.!?]+(?=\s|$)|\n")
+# The sentence ends: . ! ? before whitespace or the end, and line breaks (bullet lists); a
+# single full stop is captured: it may end an abbreviation ("e.g.") instead.
+# (The leading lookahead only lets the regex engine skip to candidate characters: split
+# 2.5 -> 1.1 us per answer.)
+_ENDS_RE = re.compile(r"(?=[.!?\n])(?:(\.)(?=\s|$)|[.!?]+(?=\s|$)|\n)")
+# In ASCII text [^\W_] is a letter or a digit: every other byte separates words.
+_SEPARATE = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+# _CHAR_MAP's apostrophes: of its characters only these can change a word (its dashes, like
+# "-", separate words either way).
+_APOSTROPHES = tuple(chr(code) for code, to in _CHAR_MAP.items() if to == "'")
+_ROLE_WORDS = NEGATIONS | _NEGATION_BREAKERS
+_NORM = itemgetter(0)
+
 
 class Scan(NamedTuple):
     """An answer's words as parallel lists (no object per word: the matcher's hot path).
 
     ``starts`` holds the index of each sentence's first word; ``negations`` the words that
-    negate what follows; ``purposes`` the negations waived inside a purpose clause.
+    negate what follows; ``purposes`` the negations waived inside a purpose clause;
+    ``entries`` each word's entry in the word table the scan used (see ``scan``).
     """
 
     surfaces: list[str]
@@ -170,45 +182,101 @@ class Scan(NamedTuple):
     starts: list[int]
     negations: list[int]
     purposes: list[int]
+    entries: list[tuple]
 
 
-def scan(text: str) -> Scan:
+WordTable = dict[str, tuple]  # word as written -> (norm, stem, role, ...): see scan
+
+
+def scan(text: str, words: WordTable | None = None,
+         entry: Callable[[str], tuple] | None = None) -> Scan:
     """Split an answer into words with sentence starts and negation roles.
 
     Hyphens and punctuation separate words; sentences without words are not counted; "not
     only" is not a negation, nor is a negation inside a purpose clause ("so that it does not
     explode", "in order not to overfit").
 
+    `words` and `entry` let a caller bring its own word table, cached by the word as written:
+    ``entry(surface)`` builds a missing entry, a tuple that starts with ``word_entry``'s
+    (norm, stem, role) and may carry the caller's own data after them (the matcher keeps the
+    pattern words each word matches there, so reading an answer looks each word up once).
+
     >>> found = scan("It doesn't explode. So that it doesn't explode!")
     >>> found.norms[:4], found.starts, found.negations, found.purposes
     (['it', 'not', 'explode', 'so'], [0, 3], [1], [6])
     """
+    if words is None:
+        words, entry = _WORDS, word_entry
     if text.isascii():  # NFKC keeps ASCII as it is; "`" is _CHAR_MAP's only ASCII key
-        clean = text.replace("`", "'") if "`" in text else text  # translate() is slow
+        clean = text.replace("`", "'") if "`" in text else text
     else:
-        clean = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
-    out = Scan([], [], [], [], [])
-    surfaces, norms, starts, negations, purposes = out
-    add_surface, add_norm = surfaces.append, norms.append  # bound once: called per word
+        clean = unicodedata.normalize("NFKC", text)
+        for char in _APOSTROPHES:  # str.replace: str.translate with a dict is slow
+            if char in clean:
+                clean = clean.replace(char, "'")
+    # No apostrophe in ASCII text (95 % of answers): bytes.translate + str.split find the same
+    # words as _TOKEN_RE.findall, 5x faster
+    split = _TOKEN_RE.findall if "'" in clean or not clean.isascii() else _ascii_words
+    pieces = _ENDS_RE.split(clean)  # text, end, text, end, ..., text (end: "." or None)
+    if len(pieces) == 1 or (len(pieces) == 3 and (not pieces[2] or not split(pieces[2]))):
+        return _scan_sentence(split(pieces[0]), words, entry)  # one sentence: 80 % of answers
+    out = Scan([], [], [], [], [], [])
+    surfaces, norms, starts, negations, purposes, entries = out
     first = 0  # index of the current sentence's first word
-    words = _WORDS
-    for surface, dot in _SCAN_RE.findall(clean):  # findall: the tokenizer's hot loop
-        if not surface:  # a sentence end
-            if len(norms) > first and not (dot and _abbreviation(norms, first)):
-                first = len(norms)
+    # Per piece between sentence ends, not per word: the words are split and looked up with
+    # map (no Python step per word).
+    for k in range(0, len(pieces), 2):
+        if k and len(norms) > first and not (pieces[k - 1] and _abbreviation(norms, first)):
+            first = len(norms)  # the end before this piece closed a sentence
+        found = split(pieces[k])
+        if not found:
             continue
-        norm, _, role = words.get(surface) or _word(surface)
         here = len(norms)
         if here == first:
             starts.append(here)
-        if role:  # rare: most words neither negate nor break a negation
-            if role == NEGATION:
-                (purposes if _purposive(norms, negations, first) else negations).append(here)
-            elif negations and negations[-1] == here - 1 >= first:  # "not only"
-                negations.pop()
-        add_surface(surface)
-        add_norm(norm)
+        found_entries = list(map(words.get, found))
+        if None in found_entries:  # words not seen before
+            found_entries = [e or entry(w) for e, w in zip(found_entries, found, strict=True)]
+        surfaces += found
+        entries += found_entries
+        norms += map(_NORM, found_entries)
+        if not _ROLE_WORDS.isdisjoint(norms[here:]):  # rare: word by word
+            _roles(norms, entries, here, first, negations, purposes)
     return out
+
+
+def _scan_sentence(surfaces: list[str], words: WordTable, entry: Callable[[str], tuple]) -> Scan:
+    """``scan`` of the words of one sentence (a whole answer): the common case, with fewer
+    steps (8.3 -> 4.7 us per answer of 19 words)."""
+    entries = list(map(words.get, surfaces))
+    if None in entries:  # words not seen before
+        entries = [e or entry(w) for e, w in zip(entries, surfaces, strict=True)]
+    norms = list(map(_NORM, entries))
+    negations: list[int] = []
+    purposes: list[int] = []
+    if not _ROLE_WORDS.isdisjoint(norms):  # rare: word by word
+        _roles(norms, entries, 0, 0, negations, purposes)
+    # tuple.__new__: NamedTuple.__new__ is a Python-level call
+    return tuple.__new__(Scan, (surfaces, norms, [0] if surfaces else [], negations, purposes,
+                                entries))
+
+
+def _ascii_words(piece: str) -> list[str]:
+    """The words of ASCII text without apostrophes (as _TOKEN_RE.findall finds them)."""
+    return piece.encode().translate(_SEPARATE).decode().split()
+
+
+def _roles(norms: list[str], entries: list[tuple], here: int, first: int,
+           negations: list[int], purposes: list[int]) -> None:
+    """Negations (and purpose clauses) among the words from `here` on, in order: a negation
+    negates what follows unless it opens a purpose clause; "not only" does not negate."""
+    for i in range(here, len(norms)):
+        role = entries[i][2]
+        if role == NEGATION:
+            waived = _purposive(norms[:i], negations, first)
+            (purposes if waived else negations).append(i)
+        elif role and negations and negations[-1] == i - 1 >= first:  # "not only"
+            negations.pop()
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
@@ -222,13 +290,12 @@ def tokenize(text: str) -> tuple[Token, ...]:
     >>> [t.norm for t in tokenize("so that they do not explode") if t.purpose]
     ['not']
     """
-    surfaces, norms, starts, negations, purposes = scan(text)
+    surfaces, norms, starts, negations, purposes, entries = scan(text)
     negated, waived = set(negations), set(purposes)
     tokens, sentence = [], -1
-    for i, (surface, norm) in enumerate(zip(surfaces, norms, strict=True)):
+    for i, (surface, norm, found) in enumerate(zip(surfaces, norms, entries, strict=True)):
         sentence += sentence + 1 < len(starts) and starts[sentence + 1] == i
-        tokens.append(Token(surface, norm, _word(surface)[1], sentence, i in negated,
-                            i in waived))
+        tokens.append(Token(surface, norm, found[1], sentence, i in negated, i in waived))
     return tuple(tokens)
 
 
@@ -261,7 +328,7 @@ NEGATION, BREAKER = 1, 2  # a word's role: negates what follows; "only" after "n
 _WORDS: dict[str, tuple[str, str, int]] = {}
 
 
-def _word(surface: str) -> tuple[str, str, int]:
+def word_entry(surface: str) -> tuple[str, str, int]:
     """(norm, stem, role) of a word as written; cached, answers share most words."""
     found = _WORDS.get(surface)
     if found is None:
