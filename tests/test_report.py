@@ -165,3 +165,94 @@ def test_alternative_criteria_say_up_to_not_lost():
         CriterionResult("symmetry", Fraction(0), Fraction(1), False, (), "Say symmetry.")))
     text = feedback_markdown(exam, StudentResult("s", "original", "f", (capped,)))
     assert "- same-learning (up to 1): Say why." in text and "lost):" not in text
+
+
+def _fresh_pieces(monkeypatch) -> None:
+    from grader.report import feedback
+
+    monkeypatch.setattr(feedback, "_HEADS", feedback._PieceCache("head"))
+    monkeypatch.setattr(feedback, "_TAILS", feedback._PieceCache("tail"))
+
+
+def test_cached_feedback_pieces_equal_a_fresh_rendering(monkeypatch):
+    """Heads and tails are shared across students: each must show only what its key holds."""
+    from grader.report.feedback import feedback_both
+
+    exam = api.load_context("inf5860-2019").exam
+
+    def criterion(points, feedback="", matched=()):
+        return CriterionResult("purpose", Fraction(points), Fraction(1), points > 0, matched,
+                               feedback)
+
+    scores = [PartScore("s", "ex2c", Fraction(p), Fraction(2), (criterion(p, fb, words),),
+                        notes, answer=answer)
+              for p, fb, words, notes, answer in [
+                  (0, "Say why.", (), (), "<b>x</b>"), (0, "Say how.", (), (), "<b>x</b>"),
+                  (1, "", ("over<fit>",), (), "y"), (1, "", ("fit",), ("blank",), "y"),
+                  (0, "Say why.", (), ("a & b",), "`z`")]]
+    results = [StudentResult(f"s{i}", "original", "f", (score,)) for i, score in enumerate(scores)]
+    results.append(StudentResult("t", "original", "f", (scores[0],), (
+        AppliedOverride("ex2c", Fraction(0), Fraction(2), "see <paper>"),)))
+    models = [{"ex2c": "Model."}, {"ex2c": "Other *model*."}, {}]
+    warm = [feedback_both(exam, r, None, m) for m in models for r in results]
+    cold = []
+    for m in models:
+        for r in results:
+            _fresh_pieces(monkeypatch)
+            cold.append(feedback_both(exam, r, None, m))
+    assert warm == cold
+    markdown, html = warm[0]
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" in markdown  # fenced in Markdown
+    assert "over&lt;fit&gt;" in warm[2][1] and "Say how." in warm[1][0]
+    assert "see &lt;paper&gt;" in warm[5][1] and "**Score set by the teacher: 2" in warm[5][0]
+
+
+def test_a_first_run_publishes_feedback_only_when_complete(tmp_path, monkeypatch):
+    from grader.report import writer
+
+    out = tmp_path / "out"
+    calls = []
+
+    def stop_at_the_third(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    original = writer.feedback_both
+    monkeypatch.setattr(writer, "feedback_both", stop_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        api.grade("inf5860-2019", [EXAMPLES], out)
+    assert not (out / "feedback").exists()  # the previous state: no feedback folder at all
+    assert any(writer.staging_folder(out).iterdir())  # the two written students wait there
+    monkeypatch.setattr(writer, "feedback_both", original)
+    api.grade("inf5860-2019", [EXAMPLES], out)  # the leftover is dropped, not published
+    assert not writer.staging_folder(out).exists()
+    students = (out / "scores.csv").read_text("utf-8").count("\n") - 1
+    assert len(list((out / "feedback").iterdir())) == 2 * students > 6
+
+
+def test_a_rerun_rewrites_only_changed_feedback_and_keeps_other_files(tmp_path):
+    out = tmp_path / "out"
+    api.grade("inf5860-2019", [EXAMPLES], out)
+    feedback = out / "feedback"
+    before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in feedback.iterdir()}
+    (feedback / "notes.txt").write_text("the teacher's own file", "utf-8")
+    (feedback / "s100001.md").write_text("edited by hand", "utf-8")
+    api.grade("inf5860-2019", [EXAMPLES], out)
+    after = {p.name: (p.stat().st_ino, p.read_bytes()) for p in feedback.iterdir()}
+    assert after.pop("notes.txt")[1] == b"the teacher's own file"
+    assert after["s100001.md"][1] == before["s100001.md"][1]  # rewritten...
+    assert after["s100001.md"][0] != before["s100001.md"][0]  # ...through a new file
+    del after["s100001.md"], before["s100001.md"]
+    assert after == before  # unchanged files were left alone (same inode, same bytes)
+    assert not any(p.name.endswith(".tmp") for p in feedback.iterdir())
+
+
+def test_a_batch_without_students_creates_no_feedback_folder(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "broken.yaml").write_text("student: [", "utf-8")
+    out = tmp_path / "out"
+    api.grade("inf5860-2019", [tmp_path / "in"], out)
+    assert (out / "errors.csv").is_file() and not (out / "feedback").exists()
+    assert not (out / ".partial" / "feedback.new").exists()

@@ -1,14 +1,22 @@
-"""Per-student feedback: each part's question, the answer, the points and why points were lost."""
+"""Per-student feedback: each part's question, the answer, the points and why points were lost.
+
+A page is assembled from the pieces of feedback.md.j2 / feedback.html.j2 (Jinja2 macros):
+`top`, then for each graded part `head` + `body` + `tail`, then `end`. Only `body` (the answer
+and what it earned) is the student's own; a part's `head` (question and points) and `tail` (what
+was missing, the model answer, notes) repeat across a class and are rendered once per distinct
+content (`_PieceCache`). Rendering each student's page through one big template loop cost
+~330 us per student of the 2019 exam; see docs/grading.md (Scale) for the figures now.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, lru_cache
 
 import jinja2
+from jinja2.environment import TemplateModule
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -16,20 +24,7 @@ from grader.model import Exam, PartScore, RawAnswer, Variant
 from grader.report.grades import format_points
 
 QuestionLookup = Callable[[str, str], str]  # (variant id, part id) -> question text (Markdown)
-
-
-@dataclass(frozen=True)
-class FeedbackItem:
-    part: str
-    question: str
-    answer: str
-    score: str
-    max: str
-    lost: tuple[str, ...]  # one line per lost point: the missing concept and why
-    gained: tuple[str, ...]  # what earned points (criteria met, with the words that matched)
-    notes: tuple[str, ...]
-    override: str = ""  # the teacher's score and reason, when the rubric's score was replaced
-    model_answer: str = ""  # shown when points were lost on a text part
+Pair = tuple[str, str]  # (Markdown, HTML)
 
 
 @cache
@@ -58,13 +53,16 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False})  # raw HTML in text is escaped
 
 
+_BACKTICKS = re.compile(r"`+")
+
+
 def fence(text: str) -> str:
     """Wrap text in a Markdown code fence longer than any backtick run inside it.
 
     >>> fence("a ``` b")
     '````\\na ``` b\\n````'
     """
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    longest = max(map(len, _BACKTICKS.findall(text)), default=0) if "`" in text else 0
     bar = "`" * max(3, longest + 1)
     return f"{bar}\n{text}\n{bar}"
 
@@ -76,34 +74,54 @@ def answer_text(raw: RawAnswer | str) -> str:
     return "\n".join(f"{key}: {value}" for key, value in sorted(raw.items()))
 
 
+# Points are Fractions (or ints); the functions below compare and subtract them through
+# numerator and denominator: Fraction's operators are generic Python code (~1.5 us each, with
+# a gcd), and a student's feedback needs about a hundred of them.
+
 def _less(a: Fraction, b: Fraction) -> bool:
-    """a < b; for two Fractions without Fraction's generic comparison (numbers ABC checks):
-    the feedback of a class makes a few hundred comparisons per student."""
-    if type(a) is Fraction and type(b) is Fraction:  # denominators are positive
-        return a.numerator * b.denominator < b.numerator * a.denominator
-    return a < b
+    """a < b, by cross-multiplication (denominators are positive)."""
+    return a.numerator * b.denominator < b.numerator * a.denominator
 
 
-_ZERO = Fraction(0)
+def _gap(low: Fraction, high: Fraction) -> tuple[int, int]:
+    """high - low as (numerator, denominator), not reduced."""
+    return (high.numerator * low.denominator - low.numerator * high.denominator,
+            high.denominator * low.denominator)
+
+
+_GAP_TEXT: dict[tuple[int, int], str] = {}
+
+
+def _gap_text(gap: tuple[int, int]) -> str:
+    text = _GAP_TEXT.get(gap)
+    if text is None:
+        if len(_GAP_TEXT) >= 4096:
+            _GAP_TEXT.clear()
+        text = _GAP_TEXT[gap] = format_points(Fraction(*gap))
+    return text
 
 
 def _lost_lines(score: PartScore) -> tuple[str, ...]:
     """What was missing and why; nothing when the part got full marks (capped criteria)."""
     if not _less(score.score, score.max):
         return ()
-    missing = [(c, c.max - c.points) for c in score.criteria if _less(c.points, c.max)]
+    missing = [(c, _gap(c.points, c.max)) for c in score.criteria if _less(c.points, c.max)]
     # Alternatives (groups, "best N", capped parts) can miss more than the part lost: then
     # each line says what the criterion could have given, not what it cost.
-    over = sum(gap for _, gap in missing) > score.max - score.score
+    missed_n, missed_d = 0, 1  # the sum of the gaps
+    for _, (n, d) in missing:
+        missed_n, missed_d = missed_n * d + n * missed_d, missed_d * d
+    lost_n, lost_d = _gap(score.score, score.max)
+    over = missed_n * lost_d > lost_n * missed_d
     label = "up to {}" if over else "{} lost"
-    return tuple(f"{c.id} ({label.format(format_points(gap))}): "
+    return tuple(f"{c.id} ({label.format(_gap_text(gap))}): "
                  f"{c.feedback or 'not found in your answer'}" for c, gap in missing)
 
 
 def _gained_lines(score: PartScore) -> tuple[str, ...]:
     return tuple(f"{c.id} (+{format_points(c.points)})"
                  + (f": matched \u201c{', '.join(c.matched)}\u201d" if c.matched else "")
-                 for c in score.criteria if _less(_ZERO, c.points))
+                 for c in score.criteria if c.points.numerator > 0)
 
 
 def _override_line(result, part: str) -> str:
@@ -116,23 +134,45 @@ def _override_line(result, part: str) -> str:
             f"{format_points(override.original)}). Reason: {override.reason}")
 
 
-def feedback_items(result, question: Callable[[str], str],
-                   model_answers: Mapping[str, str] | None = None) -> list[FeedbackItem]:
-    """One item per graded part: question, answer, points, what earned and what lost points."""
-    items = []
-    models = model_answers or {}
-    for score in result.scores:
-        lost = _lost_lines(score)
-        model = models.get(score.part, "") if _less(score.score, score.max) else ""
-        items.append(FeedbackItem(score.part, question(score.part), answer_text(score.answer),
-                                  format_points(score.score), format_points(score.max),
-                                  lost, _gained_lines(score), score.notes,
-                                  _override_line(result, score.part), model))
-    return items
+@cache
+def _layouts() -> tuple[TemplateModule, TemplateModule]:
+    """The (Markdown, HTML) feedback templates as modules of macros, loaded once: get_template
+    would check each file's modification time (a stat) on every call."""
+    env = environment()
+    return env.get_template("feedback.md.j2").module, env.get_template("feedback.html.j2").module
 
 
-def _context(exam: Exam, result, variant: Variant | None,
-             model_answers: Mapping[str, str] | None = None) -> dict:
+class _PieceCache:
+    """Rendered (Markdown, HTML) pieces by macro and arguments; the arguments are the key.
+
+    Only for the pieces that never show a student's own words (heads and tails), so an entry
+    is shared by every student with that question and points, or with that loss, model answer
+    and notes; cleared when full (a few MB at most).
+    """
+
+    SIZE = 4_096
+
+    def __init__(self, macro: str) -> None:
+        self.macro = macro
+        self._pieces: dict[tuple, Pair] = {}
+
+    def get(self, *args) -> Pair:
+        pair = self._pieces.get(args)
+        if pair is None:
+            markdown, html = _layouts()
+            pair = (getattr(markdown, self.macro)(*args), str(getattr(html, self.macro)(*args)))
+            if len(self._pieces) >= self.SIZE:
+                self._pieces.clear()
+            self._pieces[args] = pair
+        return pair
+
+
+_HEADS = _PieceCache("head")  # (part, score, max, question)
+_TAILS = _PieceCache("tail")  # (lost lines, override line, model answer, notes)
+
+
+def _questions(exam: Exam, variant: Variant | None) -> Callable[[str], str]:
+    """part id -> its question as the student's paper printed it (else the exam's text)."""
     def question(part_id: str) -> str:
         if variant is not None:
             try:
@@ -140,34 +180,40 @@ def _context(exam: Exam, result, variant: Variant | None,
             except KeyError:
                 pass
         return exam.part(part_id).text
-
-    return {
-        "exam": exam,
-        "student": result.student,
-        "variant": result.variant,
-        "total": format_points(result.total),
-        "max": format_points(result.max),
-        "items": feedback_items(result, question, model_answers),
-    }
+    return question
 
 
-@cache
-def _templates() -> tuple[jinja2.Template, jinja2.Template]:
-    """The (Markdown, HTML) feedback templates, loaded once: get_template would check each
-    file's modification time (a stat) on every call, twice per student."""
-    env = environment()
-    return env.get_template("feedback.md.j2"), env.get_template("feedback.html.j2")
+def _pages(exam: Exam, result, variant: Variant | None,
+           model_answers: Mapping[str, str] | None) -> tuple[list[str], list[str]]:
+    """The (Markdown, HTML) pieces of a student's two pages, in order."""
+    markdown, html = _layouts()
+    top = (exam.title, result.student, result.variant, format_points(result.total),
+           format_points(result.max))
+    md_pieces, html_pieces = [markdown.top(*top)], [html.top(*top)]
+    models = model_answers or {}
+    question = _questions(exam, variant)
+    for score in result.scores:
+        points = format_points(score.score)
+        lost = _less(score.score, score.max)
+        head = _HEADS.get(score.part, points, format_points(score.max), question(score.part))
+        tail = _TAILS.get(_lost_lines(score), _override_line(result, score.part),
+                          models.get(score.part, "") if lost else "", score.notes)
+        answer, gained = answer_text(score.answer), _gained_lines(score)
+        md_pieces += (head[0], markdown.body(answer, gained), tail[0])
+        html_pieces += (head[1], html.body(answer, gained), tail[1])
+    md_pieces.append(markdown.end())
+    html_pieces.append(html.end())
+    return md_pieces, html_pieces
 
 
 def feedback_markdown(exam: Exam, result, variant: Variant | None = None,
                       model_answers: Mapping[str, str] | None = None) -> str:
     """Feedback for one student as Markdown (student text fenced, never interpreted)."""
-    return _templates()[0].render(_context(exam, result, variant, model_answers))
+    return "".join(_pages(exam, result, variant, model_answers)[0])
 
 
 def feedback_both(exam: Exam, result, variant: Variant | None = None,
                   model_answers: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """(Markdown, HTML) feedback for one student, sharing one context."""
-    context = _context(exam, result, variant, model_answers)
-    markdown, html = _templates()
-    return markdown.render(context), html.render(context)
+    """(Markdown, HTML) feedback for one student."""
+    markdown, html = _pages(exam, result, variant, model_answers)
+    return "".join(markdown), "".join(html)

@@ -10,10 +10,11 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from fractions import Fraction
+from json.encoder import encode_basestring  # what ensure_ascii=False uses
 
 from grader.grading import StudentResult
 from grader.ingest.submissions import IngestProblem
-from grader.model import PartScore
+from grader.model import CriterionResult, PartScore
 from grader.report.grades import DEFAULT_SCALE, format_points, grade_letter
 
 REVIEW_FLAGS_IGNORED = frozenset()  # every flag is worth a look for now
@@ -83,6 +84,11 @@ def _float(value: Fraction) -> float:
     return value.numerator / value.denominator if type(value) is Fraction else float(value)
 
 
+def _criterion_record(c: CriterionResult) -> dict:
+    return {"id": c.id, "points": _float(c.points), "max": _float(c.max), "met": c.met,
+            "matched": list(c.matched), "feedback": c.feedback}
+
+
 def _score_record(result: StudentResult, score: PartScore) -> dict:
     record = {
         "student": result.student,
@@ -91,11 +97,7 @@ def _score_record(result: StudentResult, score: PartScore) -> dict:
         "score": _float(score.score),
         "max": _float(score.max),
         "answer": score.answer,
-        "criteria": [
-            {"id": c.id, "points": _float(c.points), "max": _float(c.max), "met": c.met,
-             "matched": list(c.matched), "feedback": c.feedback}
-            for c in score.criteria
-        ],
+        "criteria": [_criterion_record(c) for c in score.criteria],
         "notes": list(score.notes),
         "flags": list(score.flags),
     }
@@ -106,13 +108,78 @@ def _score_record(result: StudentResult, score: PartScore) -> dict:
     return record
 
 
-# json.dumps with options builds a new JSONEncoder per call: one, built once, does the same.
-_DUMPS = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+# The reference format of details.jsonl: json.dumps(record, ensure_ascii=False, sort_keys=True)
+# of _score_record (check_circular=False: same bytes, records have no cycles). json.dumps with
+# options builds a new JSONEncoder per call: one, built once, does the same. (orjson would be
+# ~4x faster but has no option for these ", " / ": " separators: its bytes always differ.)
+_DUMPS = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False).encode
 
 
 def student_details(result: StudentResult) -> str:
-    """A student's details.jsonl lines (one JSON object per part, keys sorted)."""
-    return "".join([_DUMPS(_score_record(result, s)) + "\n" for s in result.scores])
+    """A student's details.jsonl lines (one JSON object per part, keys sorted).
+
+    The lines are assembled from pieces, each made by the reference encoder, with the same
+    separators and key order; tests compare them with _DUMPS(_score_record(...)) on generated
+    records. Why: a class repeats the same criteria (a missed concept, the same matched words,
+    an arrow's value), so each distinct criterion is encoded once; ~190 -> ~60 us per student
+    of the 2019 exam (2,000 students, 19 parts, ~70 criteria each).
+    """
+    # "student" and "variant" sort after every other key: the same ending for every line
+    ending = _DUMPS({"student": result.student, "variant": result.variant})[1:] + "\n"
+    lines = []
+    for score in result.scores:
+        if result.overrides and result.override_for(score.part) is not None:
+            lines.append(_DUMPS(_score_record(result, score)) + "\n")  # rare: no shortcut
+            continue
+        lines.append(
+            f'{{"answer": {_string(score.answer)}, '
+            f'"criteria": [{", ".join(map(_criterion_json, score.criteria))}], '
+            f'"flags": {_strings(score.flags)}, "max": {_number(score.max)}, '
+            f'"notes": {_strings(score.notes)}, "part": {_string(score.part)}, '
+            f'"score": {_number(score.score)}, {ending}')
+    return "".join(lines)
+
+
+def _string(text: str) -> str:
+    return encode_basestring(text) if type(text) is str else _DUMPS(text)
+
+
+def _strings(texts: Sequence[str]) -> str:
+    return f"[{', '.join(map(_string, texts))}]" if texts else "[]"
+
+
+_NUMBERS: dict[tuple[int, int], str] = {}  # (numerator, denominator) -> JSON float
+
+
+def _number(value: Fraction) -> str:
+    if type(value) is not Fraction:
+        return _DUMPS(_float(value))
+    key = (value.numerator, value.denominator)
+    text = _NUMBERS.get(key)
+    if text is None:
+        if len(_NUMBERS) >= 4096:
+            _NUMBERS.clear()
+        text = _NUMBERS[key] = _DUMPS(_float(value))
+    return text
+
+
+_CRITERIA: dict[tuple, str] = {}  # a criterion's content -> its JSON object
+
+
+def _criterion_json(c: CriterionResult) -> str:
+    """A criterion's JSON object, encoded once per distinct content (the key is all it shows)."""
+    try:
+        key = (c.id, c.points.numerator, c.points.denominator, c.max.numerator,
+               c.max.denominator, c.met, type(c.met), c.matched, c.feedback)  # True == 1
+        text = _CRITERIA.get(key)
+    except (AttributeError, TypeError):  # float points, a list of matched words: no shortcut
+        return _DUMPS(_criterion_record(c))
+    if text is None:
+        text = _DUMPS(_criterion_record(c))
+        if len(_CRITERIA) >= 16_384:  # ~5 MB
+            _CRITERIA.clear()
+        _CRITERIA[key] = text
+    return text
 
 
 REVIEW_HEADER = ["student", "part", "score", "max", "flags", "notes", "answer"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from grader.atomic import fsync_dir, write_text_atomic
+from grader.cache import CACHE_DIR
 from grader.grading import StudentResult
 from grader.ingest.submissions import IngestProblem
 from grader.model import Exam, Variant
@@ -46,21 +48,20 @@ def write_small_atomic(path: Path, text: str) -> None:
     A full fsync costs ~0.8 ms per file here (measured), more than grading the student; the
     feedback folder is fsynced once at the end of the batch instead.
     """
+    _replace_file(os.fspath(path), text.encode("utf-8"))
+
+
+def _replace_file(path: str, data: bytes) -> None:
     # os-level calls: pathlib and io layers cost ~40 us per file here, two files per student
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    data = memoryview(text.encode("utf-8"))
     try:
         try:
             fd = os.open(tmp, _CREATE, 0o666)
         except FileNotFoundError:  # first file of its folder (mkdir each time is a slow syscall)
             os.makedirs(folder, exist_ok=True)
             fd = os.open(tmp, _CREATE, 0o666)
-        try:
-            while data:
-                data = data[os.write(fd, data):]
-        finally:
-            os.close(fd)
+        _write_all(fd, data)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -68,20 +69,75 @@ def write_small_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _create_file(path: str, data: bytes) -> None:
+    """Write path in place; removed again if that fails (a staging folder gets published)."""
+    try:
+        _write_all(os.open(path, _CREATE, 0o666), data)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def _same_content(path: str, data: bytes) -> bool:
+    """Whether the file at path holds exactly data (False when it does not exist)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return False
+    try:
+        return os.read(fd, len(data) + 1) == data  # one read: a regular file, ~20 KB at most
+    finally:
+        os.close(fd)
+
+
 # the flags open(path, "wb") uses (O_BINARY: no newline translation on Windows)
 _CREATE = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
            | getattr(os, "O_BINARY", 0))
+
+
+def staging_folder(out_dir: Path) -> Path:
+    """Where a batch writes feedback while OUT/feedback does not exist yet (see BatchWriter)."""
+    return out_dir / CACHE_DIR / "feedback.new"
+
+
+def write_feedback(out_dir: Path, name: str, markdown: str, html: str) -> None:
+    """Write a student's two feedback files, never visible half-written.
+
+    Into the staging folder when the batch has one (a first run: files are created in place,
+    nobody reads that folder; it becomes OUT/feedback at the end). Otherwise into
+    OUT/feedback: a file whose content did not change is left alone (reruns: reading and
+    comparing ~20 us per student, replacing both files ~110 us, measured), a changed one is
+    replaced through a temporary file.
+    """
+    staging = os.fspath(staging_folder(out_dir))
+    files = ((f"{name}.md", markdown.encode("utf-8")), (f"{name}.html", html.encode("utf-8")))
+    if os.path.isdir(staging):  # exists from BatchWriter() until finish(): the whole batch
+        for file_name, data in files:
+            _create_file(os.path.join(staging, file_name), data)
+        return
+    folder = os.fspath(out_dir / FEEDBACK_DIR)
+    for file_name, data in files:
+        path = os.path.join(folder, file_name)
+        if not _same_content(path, data):
+            _replace_file(path, data)
 
 
 def render_student(out_dir: Path, exam: Exam, result: StudentResult, variant: Variant | None,
                    scale: Sequence[tuple[str, Fraction]],
                    model_answers: Mapping[str, str] | None = None) -> Rendered:
     """Write a student's feedback files and return the rest of their outputs."""
-    folder = out_dir / FEEDBACK_DIR
-    name = outputs.safe_filename(result.student)
     markdown, html = feedback_both(exam, result, variant, model_answers)
-    write_small_atomic(folder / f"{name}.md", markdown)
-    write_small_atomic(folder / f"{name}.html", html)
+    write_feedback(out_dir, outputs.safe_filename(result.student), markdown, html)
     part_ids = [p.id for p in exam.parts]
     grade = grade_letter(result.total, result.max, tuple(scale))
     return Rendered(result.student, outputs.student_details(result),
@@ -90,12 +146,39 @@ def render_student(out_dir: Path, exam: Exam, result: StudentResult, variant: Va
                     tuple(s.part for s in result.scores))
 
 
+def _start_staging(out_dir: Path) -> Path | None:
+    """The staging folder of a batch that creates OUT/feedback, else None (files are replaced
+    one by one in the existing folder). A staging folder left by an interrupted run is removed.
+
+    Creating a file in place instead of a temporary file + rename saves ~25 % of the kernel
+    time of a first run (~48 vs ~62 us per student for both files, measured), and an
+    interrupted first run leaves no feedback folder rather than part of one.
+    """
+    staging = staging_folder(out_dir)
+    shutil.rmtree(staging, ignore_errors=True)
+    if (out_dir / FEEDBACK_DIR).exists():
+        return None
+    staging.mkdir(parents=True)
+    return staging
+
+
+def _publish_staging(staging: Path, feedback: Path) -> None:
+    """Rename the complete staging folder to OUT/feedback (one atomic step for readers)."""
+    fsync_dir(staging)
+    if any(staging.iterdir()):
+        os.rename(staging, feedback)  # fails if a non-empty one appeared meanwhile
+        fsync_dir(feedback.parent)  # the rename itself
+    else:  # no student graded: no feedback folder, as before
+        staging.rmdir()
+
+
 class BatchWriter:
     """Collects rendered students; `finish` writes scores, details, review, errors, report."""
 
     def __init__(self, out_dir: Path, exam: Exam, spool_dir: Path) -> None:
         self.out_dir, self.exam = out_dir, exam
         spool_dir.mkdir(parents=True, exist_ok=True)
+        self._staging = _start_staging(out_dir)
         self._spool = tempfile.TemporaryFile(dir=spool_dir)  # details lines, input order
         self._index: dict[str, tuple[int, int]] = {}
         self._rows: dict[str, str] = {}  # student -> scores.csv line (a str: ~10x smaller)
@@ -128,6 +211,8 @@ class BatchWriter:
         written = [write_text_atomic(self.out_dir / name, text) for name, text in files.items()]
         written.append(self._write_details(order))
         self.close()
+        if self._staging is not None:
+            _publish_staging(self._staging, self.out_dir / FEEDBACK_DIR)
         fsync_dir(self.out_dir / FEEDBACK_DIR)
         return written, self.stats.summary()
 
