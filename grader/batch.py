@@ -4,6 +4,10 @@ Ordering rules, so that every run of the same inputs writes the same bytes:
 1. submissions are read and numbered in input order, duplicates dropped there (first wins);
 2. workers grade chunks and results come back in input order (`imap`, not `imap_unordered`);
 3. class files are sorted by student id, problems by input number.
+
+The results cache is read and written only here, in the main process: a task carries the cached
+entry text of its submission (or None), and a worker returns the entry text of what it graded,
+which is appended to the log as soon as it comes back (so an interrupted run keeps it).
 """
 
 from __future__ import annotations
@@ -16,7 +20,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from grader.cache import CACHE_DIR, ResultCache, submission_key, with_source
+from grader.cache import (
+    CACHE_DIR,
+    LOG_NAME,
+    ResultCache,
+    decode_outcome,
+    encode_outcome,
+    submission_key,
+)
 from grader.checks import model_answers
 from grader.grading import GradingContext, StudentResult, apply_overrides, grade_submission
 from grader.ingest.submissions import IngestProblem
@@ -26,6 +37,11 @@ from grader.report.writer import BatchWriter, Rendered, render_student
 CHUNK = 16  # submissions per task sent to a worker: large enough to amortize pickling
 
 ContextFactory = Callable[[], GradingContext]  # picklable (a module-level function or partial)
+# (input number, cache key, submission, its cached entry text or None)
+Task = tuple[int, str, Submission, str | None]
+# (input number, cache key, [Rendered | IngestProblem...], came from the cache,
+#  entry text to cache or None)
+Done = tuple[int, str, list, bool, str | None]
 
 
 @dataclass(frozen=True)
@@ -40,8 +56,8 @@ class BatchSetup:
     use_cache: bool = True
 
     @property
-    def cache_dir(self) -> Path:
-        return self.out_dir / CACHE_DIR / "results"
+    def cache_log(self) -> Path:
+        return self.out_dir / CACHE_DIR / LOG_NAME
 
 
 @dataclass
@@ -60,27 +76,24 @@ class _Worker:
     def __init__(self, setup: BatchSetup) -> None:
         self.setup = setup
         self.ctx = setup.make_context()
-        self.cache = ResultCache(setup.cache_dir, setup.use_cache)
         self.overrides = dict(setup.overrides)
         self.models = {p: r.model_answer for p, r in self.ctx.rubric.parts.items()
                        if r.kind == "text" and r.model_answer}
 
-    def process(self, seq: int, key: str, sub: Submission) -> tuple[int, list, bool]:
-        """(seq, [Rendered | IngestProblem...], came from cache) for one submission."""
-        outcome = self.cache.get(key)
+    def process(self, seq: int, key: str, sub: Submission, cached: str | None) -> Done:
+        """Grade (or decode the cached entry of) one submission and render it."""
+        outcome, entry = _decoded(cached, sub), None
         hit = outcome is not None
-        if outcome is not None:
-            outcome = with_source(outcome, sub.source)
-        else:
+        if outcome is None:  # not cached, or a garbled entry: grade
             outcome, ok = _grade_safely(sub, self.ctx)
             if ok:  # an internal error is not remembered: the next run tries again
-                self.cache.put(key, outcome)
+                entry = encode_outcome(outcome, sub)
         items: list[Rendered | IngestProblem] = []
         for item in outcome:
             if isinstance(item, StudentResult):
                 item = self._render(apply_overrides(item, self.overrides))
             items.append(item)
-        return seq, items, hit
+        return seq, key, items, hit, entry
 
     def _render(self, result: StudentResult) -> Rendered | IngestProblem:
         try:
@@ -96,6 +109,15 @@ class _Worker:
         except Exception as exc:  # noqa: BLE001 - one student's outputs must not stop a batch
             return IngestProblem(result.source, f"internal error while writing the outputs: "
                                  f"{exc!r}", student=result.student)
+
+
+def _decoded(cached: str | None, sub: Submission) -> list | None:
+    if cached is None:
+        return None
+    try:
+        return decode_outcome(cached, sub)
+    except ValueError:
+        return None
 
 
 def _grade_safely(sub: Submission, ctx: GradingContext) -> tuple[list, bool]:
@@ -115,15 +137,16 @@ def _init_worker(setup: BatchSetup) -> None:
     _WORKER = _Worker(setup)
 
 
-def _process_chunk(chunk: Sequence[tuple[int, str, Submission]]) -> list:
+def _process_chunk(chunk: Sequence[Task]) -> list[Done]:
     assert _WORKER is not None, "worker not initialized"
     return [_WORKER.process(*task) for task in chunk]
 
 
 def _numbered(items: Iterable[Submission | IngestProblem], fingerprint: str,
-              problems: list[tuple[int, IngestProblem]], keys: set[str],
-              ) -> Iterator[tuple[int, str, Submission]]:
-    """Number the stream; set problems and duplicate ids aside; key each submission."""
+              problems: list[tuple[int, IngestProblem]], keys: set[str], cache: ResultCache,
+              ) -> Iterator[Task]:
+    """Number the stream; set problems and duplicate ids aside; key each submission and look
+    it up in the cache."""
     seen: dict[str, str] = {}
     for seq, item in enumerate(items):
         if isinstance(item, IngestProblem):
@@ -136,11 +159,10 @@ def _numbered(items: Iterable[Submission | IngestProblem], fingerprint: str,
             seen[item.student] = item.source
             key = submission_key(item, fingerprint)
             keys.add(key)
-            yield seq, key, item
+            yield seq, key, item, cache.get(key)
 
 
-def _results(tasks: Iterator[tuple[int, str, Submission]], setup: BatchSetup, jobs: int,
-             ) -> Iterator[tuple[int, list, bool]]:
+def _results(tasks: Iterator[Task], setup: BatchSetup, jobs: int) -> Iterator[Done]:
     if jobs <= 1:
         worker = _Worker(setup)
         yield from (worker.process(*task) for task in tasks)
@@ -179,28 +201,33 @@ def run_batch(items: Iterable[Submission | IngestProblem], setup: BatchSetup, *,
     graded: dict[str, tuple[str, ...]] = {}
     students = cached = 0
     bar = _progress() if progress else None
-    try:
-        tasks = _numbered(items, setup.fingerprint, problems, keys)
-        for seq, outputs, hit in _results(tasks, setup, jobs):
-            cached += hit
-            for item in outputs:
-                if isinstance(item, IngestProblem):
-                    problems.append((seq, item))
-                    continue
-                writer.add(item)
-                students += 1
-                if item.student in watch:
-                    graded[item.student] = item.parts
+    with ResultCache(setup.cache_log, setup.use_cache) as cache:
+        results = _results(_numbered(items, setup.fingerprint, problems, keys, cache), setup,
+                           jobs)
+        try:
+            for seq, key, outputs, hit, entry in results:
+                cached += hit
+                if entry is not None:  # now: an interrupted run keeps what it graded
+                    cache.put(key, entry)
+                for item in outputs:
+                    if isinstance(item, IngestProblem):
+                        problems.append((seq, item))
+                        continue
+                    writer.add(item)
+                    students += 1
+                    if item.student in watch:
+                        graded[item.student] = item.parts
+                if bar is not None:
+                    bar.update()
+        except BaseException:
+            results.close()  # stop the workers (they are fed from the cache) before closing it
+            writer.close()
+            raise
+        finally:
             if bar is not None:
-                bar.update()
-    except BaseException:
-        writer.close()
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
-    problems.sort(key=lambda p: p[0])  # stable: a submission's own problems keep their order
-    ordered = [p for _, p in problems]
-    files, summary = writer.finish(ordered)
-    ResultCache(setup.cache_dir).prune(keys)
+                bar.close()
+        problems.sort(key=lambda p: p[0])  # stable: a submission's own problems keep order
+        ordered = [p for _, p in problems]
+        files, summary = writer.finish(ordered)
+        cache.compact(keys)  # a complete run: drop the entries it did not use
     return BatchOutcome(students, ordered, files, summary, graded, cached)

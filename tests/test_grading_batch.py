@@ -91,11 +91,11 @@ def test_an_interrupted_run_resumes_where_it_stopped(klass, reference, tmp_path,
     real = batch._Worker.process
     calls = []
 
-    def flaky(self, seq, key, sub):
+    def flaky(self, seq, key, sub, cached):
         if len(calls) == 10:
             raise KeyboardInterrupt  # the teacher pressed Ctrl-C
         calls.append(sub.student)
-        return real(self, seq, key, sub)
+        return real(self, seq, key, sub, cached)
 
     monkeypatch.setattr(batch._Worker, "process", flaky)
     with pytest.raises(KeyboardInterrupt):
