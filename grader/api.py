@@ -23,10 +23,11 @@ from grader.context import (  # noqa: F401 - re-exported: the CLI and tests use 
     grading_fingerprint,
     key_lookup,
     load_context,
+    remember_context,
     variant_lookup,
 )
 from grader.errors import InputError
-from grader.grading import StudentResult
+from grader.grading import GradingContext, StudentResult
 from grader.ingest.lms import lms_context
 from grader.ingest.submissions import IngestProblem, read_submissions
 from grader.model import Exam, Variant
@@ -202,6 +203,7 @@ def grade(exam: str, inputs: Sequence[Path], out_dir: Path, *, key: Path | None 
     table = load_overrides(overrides, ctx.exam) if overrides else None
     previous = _keep_previous(compare, out_dir) if compare else None
     fingerprint = grading_fingerprint(ctx, key)
+    remember_context(fingerprint, GradingContext(ctx.exam, ctx.rubric, lookup))
     setup = BatchSetup(out_dir, ContextFactory(exam, rubric, key, fingerprint), fingerprint,
                        grade_scale, table.table if table else {}, use_cache)
     lms = lms_context(ctx.exam, lookup)  # Moodle/Canvas response reports need the exam

@@ -80,6 +80,14 @@ def grading_context(exam: str, rubric: Path | None = None, key: Path | None = No
 _CONTEXTS: dict[str, GradingContext] = {}  # by fingerprint: a process builds each once
 
 
+def remember_context(fingerprint: str, context: GradingContext) -> None:
+    """Let this process's ContextFactory(…, fingerprint) return `context` (already loaded by
+    the caller) instead of loading the exam and rubric a second time (~0.3 s per batch)."""
+    if len(_CONTEXTS) >= 4:
+        _CONTEXTS.clear()
+    _CONTEXTS[fingerprint] = context
+
+
 @dataclass(frozen=True)
 class ContextFactory:
     """Picklable recipe for a worker's context; reused while the fingerprint is the same.
@@ -94,11 +102,11 @@ class ContextFactory:
     fingerprint: str
 
     def __call__(self) -> GradingContext:
-        if self.fingerprint not in _CONTEXTS:
-            if len(_CONTEXTS) >= 4:
-                _CONTEXTS.clear()
-            _CONTEXTS[self.fingerprint] = grading_context(self.exam, self.rubric, self.key)
-        return _CONTEXTS[self.fingerprint]
+        context = _CONTEXTS.get(self.fingerprint)
+        if context is None:
+            context = grading_context(self.exam, self.rubric, self.key)
+            remember_context(self.fingerprint, context)
+        return context
 
 
 def grading_fingerprint(ctx: ExamContext, key: Path | None) -> str:

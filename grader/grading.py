@@ -9,8 +9,8 @@ from functools import cached_property
 
 from grader.errors import GraderError
 from grader.ingest.submissions import IngestProblem
-from grader.model import Exam, Part, PartScore, Submission, Variant
-from grader.rubric.engine import score_part
+from grader.model import Exam, Part, PartScore, PartVariant, Submission, Variant
+from grader.rubric.engine import score_part, sum_points
 from grader.rubric.loader import Rubric
 
 VariantLookup = Callable[[str], Variant]  # raises GraderError for an unknown variant id
@@ -40,11 +40,11 @@ class StudentResult:
 
     @cached_property  # read by every output row; Fraction sums are not free
     def total(self) -> Fraction:
-        return sum((s.score for s in self.scores), Fraction(0))
+        return sum_points(s.score for s in self.scores)
 
     @cached_property
     def max(self) -> Fraction:
-        return sum((s.max for s in self.scores), Fraction(0))
+        return sum_points(s.max for s in self.scores)
 
 
 MEMO_SIZE = 4_096  # non-text scores remembered per process (~10 MB at most)
@@ -58,6 +58,12 @@ class GradingContext:
     # (part, variant, answer) -> score: students of one class give the same few numbers and
     # arrow sets; a score depends only on these (and the rubric, fixed for the context).
     memo: dict = field(default_factory=dict, compare=False, repr=False)
+    # Derived once from the exam and the variants met, for every student (Exam.parts builds a
+    # tuple per call, Variant.part scans its parts): course -> (parts graded, known part ids),
+    # and id(variant) -> (variant, part id -> its PartVariant); the variant is kept so that its
+    # id stays its own.
+    _course_parts: dict = field(default_factory=dict, compare=False, repr=False)
+    _variant_parts: dict = field(default_factory=dict, compare=False, repr=False)
 
     def score(self, part_id: str, variant: Variant, raw, student: str) -> PartScore:
         """Score one answer, reusing the score of an identical earlier (non-text) answer.
@@ -67,17 +73,46 @@ class GradingContext:
         """
         part_rubric = self.rubric.parts[part_id]
         if part_rubric.kind == "text":
-            return score_part(self.rubric, part_rubric, variant.part(part_id), raw,
+            return score_part(self.rubric, part_rubric, self.variant_part(variant, part_id), raw,
                               student=student)
         key = (part_id, variant.variant_id,
                tuple(sorted(raw.items())) if isinstance(raw, Mapping) else raw)
         cached = self.memo.get(key)
         if cached is None:
-            cached = score_part(self.rubric, part_rubric, variant.part(part_id), raw, student="")
+            cached = score_part(self.rubric, part_rubric, self.variant_part(variant, part_id),
+                                raw, student="")
             if len(self.memo) >= MEMO_SIZE:
                 self.memo.clear()
             self.memo[key] = cached
-        return replace(cached, student=student)
+        return _for_student(cached, student)
+
+    def variant_part(self, variant: Variant, part_id: str) -> PartVariant:
+        """variant.part(part_id), from a table built once per variant."""
+        found = self._variant_parts.get(id(variant))
+        if found is None or found[0] is not variant:
+            if len(self._variant_parts) >= MEMO_SIZE:
+                self._variant_parts.clear()
+            found = (variant, {p.part_id: p for p in reversed(variant.parts)})  # first wins
+            self._variant_parts[id(variant)] = found
+        part = found[1].get(part_id)
+        return variant.part(part_id) if part is None else part  # its KeyError if unknown
+
+    def parts_for(self, course: str | None) -> tuple[tuple[Part, ...], frozenset[str]]:
+        """parts_for(self.exam, course), and the ids of all the exam's parts."""
+        found = self._course_parts.get(course)
+        if found is None:
+            if len(self._course_parts) >= 64:
+                self._course_parts.clear()
+            known = frozenset(p.id for p in self.exam.parts)
+            found = self._course_parts[course] = (parts_for(self.exam, course), known)
+        return found
+
+
+def _for_student(score: PartScore, student: str) -> PartScore:
+    """A remembered score given to `student`: dataclasses.replace(score, student=student),
+    built directly (replace looks up the fields every time: 1.9 us against 1.0 us)."""
+    return PartScore(student, score.part, score.score, score.max, score.criteria, score.notes,
+                     score.flags, score.answer)
 
 
 def apply_overrides(result: StudentResult,
@@ -126,11 +161,11 @@ def grade_submission(sub: Submission, ctx: GradingContext,
     except GraderError as exc:
         yield IngestProblem(sub.source, exc.message, student=sub.student)
         return
-    known = {p.id for p in ctx.exam.parts}
+    parts, known = ctx.parts_for(sub.course)
     for part_id in sorted(set(sub.answers) - known):
         yield IngestProblem(sub.source, f"unknown part id '{part_id}' (not graded; known parts: "
                             f"{', '.join(sorted(known))})", student=sub.student, part=part_id,
                             fatal=False)
     scores = tuple(ctx.score(part.id, seen.get(part.id, variant), sub.answers.get(part.id),
-                             sub.student) for part in parts_for(ctx.exam, sub.course))
+                             sub.student) for part in parts)
     yield StudentResult(sub.student, variant.variant_id, sub.source, scores)

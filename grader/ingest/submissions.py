@@ -59,8 +59,9 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestProblem]
     problems: list[IngestProblem] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SUBMISSION_SUFFIXES
-                                and p.is_file()))
+            # sorted by name: the order of Paths in one folder, 10x faster than Path.__lt__
+            files.extend(sorted((p for p in path.iterdir() if p.suffix.lower()
+                                 in SUBMISSION_SUFFIXES and p.is_file()), key=lambda p: p.name))
         elif path.is_file():
             files.append(path)
         else:
@@ -196,6 +197,8 @@ def submission_from_mapping(data: Any, source: str) -> Iterator[Submission | Ing
 
 
 def _scalar(value: Any) -> str:
+    if type(value) is str:  # nearly always: skips the ABC isinstance checks below
+        return value.strip()
     if value is None or isinstance(value, (Mapping, list)):
         return ""
     return str(value).strip()
@@ -203,12 +206,17 @@ def _scalar(value: Any) -> str:
 
 def _raw_answer(value: Any) -> tuple[RawAnswer | None, str]:
     """A student's answer as text (or arrow id -> text), and a problem if it had to be altered."""
+    if type(value) is str:  # nearly always: skips the ABC isinstance checks below
+        return _cut(value)
     if value is None:
         return None, ""
     if isinstance(value, Mapping):
-        cleaned = {str(k): _cut(_scalar(v)) for k, v in value.items() if _scalar(v)}
-        arrows = {k: text for k, (text, _) in cleaned.items()}
-        notes = [f"{k}: {note}" for k, (_, note) in cleaned.items() if note]
+        arrows, cut_notes = {}, {}
+        for k, v in value.items():
+            text = _scalar(v)
+            if text:
+                arrows[str(k)], cut_notes[str(k)] = _cut(text)
+        notes = [f"{k}: {note}" for k, note in cut_notes.items() if note]
         # YAML reads {a1: -0,2} as a1: "-0" plus a key "2": a decimal comma in a flow mapping.
         split = [str(k) for k, v in value.items() if v is None and str(k).isdigit()]
         if split:
@@ -231,6 +239,8 @@ def _cut(text: str) -> tuple[str, str]:
     >>> _cut("a\x00b")
     ('ab', 'removed control characters from the answer')
     """
+    if len(text) <= MAX_ANSWER_CHARS and (text.isprintable() or not _CONTROL.search(text)):
+        return text, ""  # nearly always (isprintable: half the time of the search, ~150 ns)
     notes = []
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
@@ -276,8 +286,8 @@ def _csv_row(row: Mapping[str, Any], source: str) -> Iterator[Submission | Inges
                             student=_scalar(row.get("student")))
         return
     answers: dict[str, Any] = {}
-    for column, cell in row.items():
-        if column in CSV_FIXED_COLUMNS or not column or not _scalar(cell):
+    for column, cell in row.items():  # cells are str, or None where the row is short
+        if not cell or column in CSV_FIXED_COLUMNS or not column or not cell.strip():
             continue
         part, _, arrow = column.partition(".")
         if arrow:
