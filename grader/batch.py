@@ -29,7 +29,13 @@ from grader.cache import (
     submission_key,
 )
 from grader.checks import model_answers
-from grader.grading import GradingContext, StudentResult, apply_overrides, grade_submission
+from grader.grading import (
+    GradingContext,
+    StudentResult,
+    apply_overrides,
+    grade_submission,
+    variant_as_seen,
+)
 from grader.ingest.submissions import IngestProblem
 from grader.model import Submission
 from grader.report.writer import BatchWriter, Rendered, render_student
@@ -97,7 +103,8 @@ class _Worker:
 
     def _render(self, result: StudentResult) -> Rendered | IngestProblem:
         try:
-            variant = self.ctx.variant(result.variant)
+            variant = variant_as_seen(self.ctx.variant, self.ctx.variant(result.variant),
+                                      result.part_variants)
         except Exception:  # noqa: BLE001 - feedback then quotes the exam's own text
             variant = None
         try:

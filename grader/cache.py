@@ -162,7 +162,8 @@ def decode_outcome(text: str, sub: Submission) -> Outcome:
             if item[0] == "r":
                 _, student, variant, parts = item
                 outcome.append(StudentResult(student, variant, sub.source, tuple(
-                    _part_score_from(part, student, sub.answers) for part in parts)))
+                    _part_score_from(part, student, sub.answers) for part in parts),
+                    part_variants=sub.part_variants))  # in the key: the same as when graded
             elif item[0] == "p":
                 _, problem, student, part, fatal = item
                 outcome.append(IngestProblem(sub.source, problem, student, part, fatal))

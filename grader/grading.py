@@ -33,6 +33,9 @@ class StudentResult:
     source: str
     scores: tuple[PartScore, ...]
     overrides: tuple[AppliedOverride, ...] = ()
+    # LMS quizzes: part id -> the variant that part was drawn from, where it is not `variant`
+    # (as on the submission; the feedback quotes each part's question from its own variant)
+    part_variants: Mapping[str, str] = field(default_factory=dict)
 
     def override_for(self, part: str) -> AppliedOverride | None:
         """The override applied to `part`, or None."""
@@ -168,4 +171,19 @@ def grade_submission(sub: Submission, ctx: GradingContext,
                             fatal=False)
     scores = tuple(ctx.score(part.id, seen.get(part.id, variant), sub.answers.get(part.id),
                              sub.student) for part in parts)
-    yield StudentResult(sub.student, variant.variant_id, sub.source, scores)
+    yield StudentResult(sub.student, variant.variant_id, sub.source, scores,
+                        part_variants=sub.part_variants)
+
+
+def variant_as_seen(lookup: VariantLookup, main: Variant,
+                    part_variants: Mapping[str, str]) -> Variant:
+    """The questions one student saw: each part from the variant it was drawn from.
+
+    For showing questions and model answers only: the result keeps `main`'s id, so it must
+    never key a score or a memo.
+    """
+    if not part_variants:
+        return main
+    parts = tuple(lookup(part_variants[p.part_id]).part(p.part_id)
+                  if p.part_id in part_variants else p for p in main.parts)
+    return replace(main, parts=parts)

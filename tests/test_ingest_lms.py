@@ -247,6 +247,13 @@ def test_round_trip_grades_lms_responses(round_trip, lms_name):
     assert scores["perfect"]["total"] == scores["perfect"]["max"] == "38.5"
     assert scores["random"]["variant"] == random_id and scores["random"]["total"] == "38.5"
     assert scores["mixed"]["total"] == "38.5"  # ex1a graded against the random variant's key
+    # and its feedback quotes each part's question from the variant that part was drawn from
+    feedback = (folder / f"out-{report.stem}" / "feedback" / "mixed.md").read_text("utf-8")
+    lookup = api.variant_lookup(api.load_context("inf5860-2019"))
+    drawn, original = lookup(random_id), lookup("original")
+    assert drawn.part("ex1a").text != original.part("ex1a").text
+    assert drawn.part("ex1a").text in feedback and original.part("ex1a").text not in feedback
+    assert original.part("ex3b").text in feedback  # the parts seen in the original stay so
     comma = scores["comma"]
     assert comma["ex1a"] == "4.5" and comma["ex3a"] == "0"
     blank = next(d for d in details if d["student"] == "comma" and d["part"] == "ex3a")
