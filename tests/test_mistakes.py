@@ -135,7 +135,9 @@ def test_zero_point_rule_per_value_gives_feedback_only():
 BAD = [
     ("two forms", {"id": "m", "rule": "sign", "value": "3"}, "number", "exactly one"),
     ("no form", {"id": "m", "points": 0}, "number", "value must be given"),
-    ("unknown rule", {"id": "m", "rule": "rounding"}, "number", "rule must be one of"),
+    ("unknown rule", {"id": "m", "rule": "truncation"}, "number", "rule must be one of"),
+    ("rounding on an expression", {"id": "m", "rule": "rounding"}, "expression",
+     "rule rounding needs a number"),
     ("factor without factor", {"id": "m", "rule": "factor"}, "number", "needs factor"),
     ("factor on sign", {"id": "m", "rule": "sign", "factor": 2}, "number", "needs factor"),
     ("factor 1", {"id": "m", "rule": "factor", "factor": 1}, "number", "not be 0 or 1"),

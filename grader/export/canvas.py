@@ -13,9 +13,11 @@ marker-only field, so hide feedback from students until the exam is marked.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 
 from lxml import etree
 
+from grader.answers.compare import _order
 from grader.export.common import (
     BLANKS,
     ESSAY,
@@ -29,6 +31,7 @@ from grader.export.common import (
 )
 from grader.export.math import element_html, question_html
 from grader.export.moodle import guide_html
+from grader.rubric.mistakes import decimal_text, round_to
 
 QTI12_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -87,24 +90,37 @@ def _numerical(section: etree._Element, question: ExportQuestion) -> None:
     either = _sub(_sub(condition, "conditionvar"), "or")
     _sub(either, "varequal", format_number(blank.value), respident="response1")
     margin = _sub(either, "and")  # Canvas reads or(varequal, and(gte, lte)) as exact + margin
-    _sub(margin, "vargte", format_number(blank.value - blank.tolerance), respident="response1")
-    _sub(margin, "varlte", format_number(blank.value + blank.tolerance), respident="response1")
+    low, high = blank.bounds()  # exact: 0.5236 -/+ 0.005 is 0.5186 and 0.5286, not ...01
+    _sub(margin, "vargte", format_number(float(low)), respident="response1")
+    _sub(margin, "varlte", format_number(float(high)), respident="response1")
     _sub(condition, "setvar", "100", action="Set", varname="SCORE")
 
 
 def spellings(blank: Blank) -> list[str]:
-    """The texts Canvas should accept for a blank, most natural first.
+    """The texts Canvas should accept for a blank, most natural first: only texts the grader
+    accepts (checked exactly against the blank's bounds).
+
+    The 12-digit decimal and the key's exact form, then the value rounded to 0-4 decimals and
+    to 1-8 significant figures (half away from zero; no trailing zeros), each also with a
+    decimal comma.
 
     >>> from fractions import Fraction
     >>> spellings(Blank("a5", "-7/2", -3.5, 0.035, Fraction(1, 2)))
     ['-3.5', '-7/2', '-3.50', '-3.500', '-3.5000', '-3,5', '-3,50', '-3,500', '-3,5000']
+    >>> forms = spellings(Blank("x", "12345.678", 12345.678, 50.0, Fraction(1)))  # sig_figs 3
+    >>> forms[:4], "12300" in forms, "12000" in forms
+    (['12345.678', '12346', '12345.7', '12345.68'], True, False)
     """
     exact = format_number(blank.value)
     forms = [exact, blank.exact.replace(" ", "")]
-    for decimals in range(0, 5):
-        rounded = f"{blank.value:.{decimals}f}"
-        if abs(float(rounded) - blank.value) <= blank.tolerance + 1e-12 * abs(blank.value):
-            forms.append(rounded)
+    low, high = blank.bounds()
+    center = (low + high) / 2
+    roundings = [_fixed(round_to(center, -places), places) for places in range(0, 5)]
+    if center:
+        order = _order(center)
+        roundings += [decimal_text(round_to(center, order - figures + 1))
+                      for figures in range(1, 9)]
+    forms += [text for text in roundings if low <= Fraction(text) <= high]
     forms += [f.replace(".", ",") for f in forms if "." in f]
     seen: list[str] = []
     for form in forms:
@@ -112,6 +128,14 @@ def spellings(blank: Blank) -> list[str]:
         if form not in seen:
             seen.append(form)
     return seen[:MAX_SPELLINGS]
+
+
+def _fixed(value: Fraction, places: int) -> str:
+    """A multiple of 10**-places written with exactly ``places`` decimals ('-3.50')."""
+    scaled = abs(value) * 10**places
+    digits = str(scaled.numerator // scaled.denominator).rjust(places + 1, "0")
+    text = digits if not places else f"{digits[:-places]}.{digits[-places:]}"
+    return ("-" if value < 0 else "") + text
 
 
 def _blanks(section: etree._Element, question: ExportQuestion) -> None:

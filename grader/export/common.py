@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import sympy
 
+from grader.answers.compare import _absolute, _numeric  # the grader's own margins
 from grader.answers.parse import expected_value
 from grader.errors import AuthoringError
 from grader.export.naming import category_name, question_name, variant_tag
@@ -37,6 +38,16 @@ class Blank:
     value: float
     tolerance: float  # absolute; 0 = exact
     points: Fraction
+    # The grader's own numbers, exactly: the value it compares with (30 digits when
+    # irrational) and the absolute margin (None: built from value and tolerance).
+    center: Fraction | None = None
+    margin: Fraction | None = None
+
+    def bounds(self) -> tuple[Fraction, Fraction]:
+        """The exact interval [low, high] the grader accepts (both ends included)."""
+        center = self.center if self.center is not None else Fraction(repr(self.value))
+        margin = self.margin if self.margin is not None else Fraction(repr(self.tolerance))
+        return center - margin, center + margin
 
 
 @dataclass(frozen=True)
@@ -116,15 +127,45 @@ def format_number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def tolerance(exact_value: float, rubric: PartRubric) -> float:
-    """The absolute tolerance the LMS applies: 0 when exact, else the larger of rtol*|x| and atol.
+def margin(expected: sympy.Expr | Fraction | float, rubric: PartRubric) -> Fraction:
+    """The exact absolute margin the grader allows around ``expected``: 0 when exact, else the
+    largest of rtol*|x|, atol and the margins of ``sig_figs`` and ``decimals`` (half a unit
+    of the last figure or place, as compare_number computes them; none for sig_figs of 0).
 
-    The grader accepts an answer when ANY tolerance holds, which is the larger one.
+    The grader accepts an answer when ANY tolerance holds, which is the largest one.
+
+    >>> from grader.rubric.loader import PartRubric
+    >>> margin(Fraction(5236, 10000), PartRubric("p", "number", Fraction(1), sig_figs=2))
+    Fraction(1, 200)
     """
-    if rubric.exact or (rubric.rtol is None and rubric.atol is None):
-        return 0.0
-    relative = float(rubric.rtol) * abs(exact_value) if rubric.rtol is not None else 0.0
-    return max(relative, float(rubric.atol) if rubric.atol is not None else 0.0)
+    if rubric.exact or all(t is None for t in (rubric.rtol, rubric.atol, rubric.sig_figs,
+                                                  rubric.decimals)):
+        return Fraction(0)
+    center = _center(expected)
+    bounds = [Fraction(0)]
+    if rubric.rtol is not None:
+        bounds.append(Fraction(str(rubric.rtol)) * abs(center))
+    for kind, amount in (("atol", rubric.atol), ("sig", rubric.sig_figs),
+                         ("dec", rubric.decimals)):
+        if amount is not None:
+            bound = _absolute(kind, Fraction(str(amount)), center)
+            bounds.append(bound if bound is not None else Fraction(0))
+    return max(bounds)
+
+
+def _center(expected: sympy.Expr | Fraction | float) -> Fraction:
+    """The value compare_number measures from: exact if rational, else 30 digits."""
+    if isinstance(expected, float):
+        return Fraction(repr(expected))  # 0.1 is one tenth (as the grader reads decimals)
+    center = _numeric(expected)
+    if center is None:
+        raise ValueError(f"{expected} is not a real number")
+    return center
+
+
+def tolerance(exact_value: float | sympy.Expr, rubric: PartRubric) -> float:
+    """The absolute tolerance the LMS applies (:func:`margin` as a float)."""
+    return float(margin(exact_value, rubric))
 
 
 def _blank(blank_id: str, exact: str, points: Fraction, rubric: PartRubric,
@@ -133,7 +174,9 @@ def _blank(blank_id: str, exact: str, points: Fraction, rubric: PartRubric,
     if value.free_symbols:
         raise AuthoringError(f"answer {blank_id} = {exact} is not a number", part=where)
     decimal = float(sympy.N(value, SIGNIFICANT + 5))
-    blank = Blank(blank_id, exact, decimal, tolerance(decimal, rubric), points)
+    exact_margin = margin(value, rubric)
+    blank = Blank(blank_id, exact, decimal, float(exact_margin), points, _center(value),
+                  exact_margin)
     warning = None
     if blank.tolerance == 0 and not value.is_Rational:
         warning = (f"{where} {blank_id}: exact answer {exact} is irrational but the rubric "

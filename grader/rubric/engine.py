@@ -168,15 +168,17 @@ def _compare_number(pr: PartRubric, got: sympy.Expr, expected: sympy.Expr):
     (a class gives the same few numbers: each arrow, mistake and follow-through value is met
     again and again). Keys carry types: 0.5 and 1/2 are equal options, not the same."""
     if not (isinstance(got, sympy.Rational) and isinstance(expected, sympy.Rational)):
-        return compare_number(got, expected, exact=pr.exact, rtol=pr.rtol, atol=pr.atol)
+        return compare_number(got, expected, exact=pr.exact, rtol=pr.rtol, atol=pr.atol,
+                              sig_figs=pr.sig_figs, decimals=pr.decimals)
     key = (type(got), got, type(expected), expected, pr.exact, type(pr.rtol), pr.rtol,
-           type(pr.atol), pr.atol)
+           type(pr.atol), pr.atol, pr.sig_figs, pr.decimals)
     found = _COMPARED.get(key)
     if found is None:
         if len(_COMPARED) > 8192:
             _COMPARED.clear()
         found = _COMPARED[key] = compare_number(got, expected, exact=pr.exact, rtol=pr.rtol,
-                                                atol=pr.atol)
+                                                atol=pr.atol, sig_figs=pr.sig_figs,
+                                                decimals=pr.decimals)
     return found
 
 
@@ -189,12 +191,13 @@ def _mistake(pr: PartRubric, got: sympy.Expr, expected: str,
     if not pr.mistakes:
         return ZERO, ""
     target = expected_value(expected)
+    # rule rounding counts decimal places when the tolerance is given in them
+    by_places = pr.decimals is not None and pr.sig_figs is None
     found = find_mistake(pr.mistakes, got, target, family or {},
-                         lambda a, b: _compare(pr, a, b).ok)
+                         lambda a, b: _compare(pr, a, b).ok, decimals=by_places)
     if found is None:
         return ZERO, ""
-    mistake, value = found
-    return mistake.points, feedback_text(mistake, target, value)
+    return found.mistake.points, feedback_text(found.mistake, target, found.value, found.fills)
 
 
 # ---------------------------------------------------------------- arrows

@@ -59,6 +59,9 @@ class PartRubric:
     exact: bool = False
     rtol: Fraction | None = None
     atol: Fraction | None = None
+    # significant figures / decimal places the answer must agree to (compare_number)
+    sig_figs: int | None = None
+    decimals: int | None = None
     per_item: Fraction | None = None  # points per arrow (YAML per_arrow) or value (per_value)
     follow_through: bool = False
     follow_through_credit: Fraction = Fraction(1)  # fraction of the arrow's points
@@ -83,12 +86,13 @@ class Rubric:
 
 
 _COMMON = {"kind", "points", "model_answer"}
+_DIGITS = {"sig_figs", "decimals"}  # tolerances as digits (number, arrows, values parts)
 _KEYS = {
-    "number": _COMMON | {"exact", "rtol", "atol", "mistakes", "allow_percent"},
+    "number": _COMMON | _DIGITS | {"exact", "rtol", "atol", "mistakes", "allow_percent"},
     "expression": _COMMON | {"symbols", "mistakes"},
-    "arrows": _COMMON | {"per_arrow", "rtol", "atol", "follow_through", "follow_through_credit",
-                         "mistakes"},
-    "values": _COMMON | {"per_value", "rtol", "atol", "exact", "mistakes"},
+    "arrows": _COMMON | _DIGITS | {"per_arrow", "rtol", "atol", "follow_through",
+                                   "follow_through_credit", "mistakes"},
+    "values": _COMMON | _DIGITS | {"per_value", "rtol", "atol", "exact", "mistakes"},
     "text": _COMMON | {"criteria", "best", "count_points", "siblings"},
     "choice": _COMMON,
 }
@@ -163,6 +167,8 @@ def _part(part_id: str, data: Any, synonyms: Mapping[str, tuple[Node, ...]], ctx
         "exact": _bool(data, "exact", ctx),
         "rtol": _opt_points(data, "rtol", ctx),
         "atol": _opt_points(data, "atol", ctx),
+        "sig_figs": _opt_int(data, "sig_figs", 1, ctx),
+        "decimals": _opt_int(data, "decimals", 0, ctx),
         "per_item": _opt_points(data, _PER_ITEM.get(kind, "per_arrow"), ctx),
         "follow_through": _bool(data, "follow_through", ctx),
         "follow_through_credit": _opt_points(data, "follow_through_credit", ctx),
@@ -342,6 +348,17 @@ def _points(value: Any, what: str, ctx: _Ctx) -> Fraction:
 
 def _opt_points(data: Mapping, key: str, ctx: _Ctx) -> Fraction | None:
     return None if data.get(key) is None else _points(data[key], key, ctx)
+
+
+def _opt_int(data: Mapping, key: str, least: int, ctx: _Ctx) -> int | None:
+    """A whole-number option such as ``sig_figs: 3`` (at least ``least``), or None."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not _is_int(value) or value < least:
+        what = "a positive whole number" if least == 1 else f"a whole number >= {least}"
+        raise ctx.error(f"{key} must be {what} (e.g. {key}: {max(least, 3)}), not {value!r}")
+    return value
 
 
 def _is_int(value: Any) -> bool:
