@@ -160,3 +160,64 @@ def test_the_plan_follows_a_new_rubric_object():
     assert criteria.score_text(first, "dropout").total == 1
     assert criteria.score_text(second, "dropout").total == 0
     assert criteria.score_text(second, "augmentation").total == 1
+
+
+def _rubric_words(pr) -> list[str]:
+    """The words the part's patterns are written with (the vocabulary that matches)."""
+    words = set()
+    for c in pr.criteria:
+        for p in (*c.any, *c.deny, *c.require):
+            words.update(w.text for w in p.words if len(w.text) > 1)
+    return sorted(words)
+
+
+_INF5860 = load_rubric(ROOT / "rubrics" / "inf5860_2019.yaml")
+_GROUPED = _INF5860.parts["ex4b"]  # groups and best 2: the general path
+_PLAIN = _INF5860.parts["ex2c"]  # no groups: the plain path
+_TYPO = {"swap": lambda w: w[:2] + w[3] + w[2] + w[4:] if len(w) > 5 else w,
+         "same": lambda w: w, "upper": str.upper}
+
+
+@st.composite
+def _answers(draw, pr):
+    vocabulary = _rubric_words(pr)
+    words = draw(st.lists(st.one_of(
+        st.sampled_from(vocabulary).map(lambda w: _TYPO[draw(st.sampled_from(sorted(_TYPO)))](w)),
+        st.sampled_from(["not", "no", "so that it does not", "the", "and", "is", ".", "but",
+                         "to not", "doesn't", "\n"])), min_size=1, max_size=25))
+    return " ".join(words)
+
+
+def _fresh(pr, answer):
+    """score_text with a new plan (no remembered results)."""
+    criteria._PLANS.clear()
+    return criteria.score_text(pr, answer)
+
+
+@given(_answers(_PLAIN), _answers(_GROUPED))
+def test_remembered_results_and_the_counting_shortcut_change_nothing(plain, grouped):
+    for pr, answer in ((_PLAIN, plain), (_GROUPED, grouped)):
+        first = _fresh(pr, answer)
+        again = criteria.score_text(pr, answer)  # the remembered results
+        assert again == first and repr(again) == repr(first)
+        # the general path's results are the ones _counted gives, however many are met
+        plan = criteria._plan(pr)
+        doc = plan.matcher.read(answer)
+        evals = {c.id: criteria._evaluate(c, doc) for c in pr.criteria}
+        counted = criteria._counted(pr.criteria, evals, pr.best)
+        for c, result in zip(pr.criteria, first.criteria, strict=True):
+            if evals[c.id].met or evals[c.id].why != "missing":
+                assert result.points == counted[c.id][0]
+
+
+def test_a_met_criterion_shares_its_result_between_answers_with_the_same_words():
+    criteria._PLANS.clear()
+    one = criteria.score_text(_PLAIN, "Dropout is a regularization technique.")
+    two = criteria.score_text(_PLAIN, "I think dropout is a kind of regularization.")
+    purpose = [r for r in one.criteria if r.id == "purpose"]
+    assert purpose and purpose[0].met and purpose[0].matched == ("regularization",)
+    assert [r for r in two.criteria if r.id == "purpose"][0] is purpose[0]
+    typo = criteria.score_text(_PLAIN, "Dropout reduces overfittnig.")
+    result = [r for r in typo.criteria if r.id == "purpose"][0]
+    assert result.met and "despite the spelling" in result.feedback
+    assert "borderline" in typo.flags
