@@ -31,6 +31,7 @@ from dataclasses import fields
 from fractions import Fraction
 from pathlib import Path
 
+from grader.content_ids import content_id, remember_content_id
 from grader.grading import StudentResult
 from grader.ingest.submissions import IngestProblem
 from grader.model import CriterionResult, PartScore, Submission
@@ -38,7 +39,7 @@ from grader.model import CriterionResult, PartScore, Submission
 CACHE_DIR = ".partial"
 LOG_NAME = "results.log"
 OLD_RESULTS_DIR = "results"  # examgrader-cache-1: one JSON file per entry; removed by compact
-FORMAT = "examgrader-cache-2"
+FORMAT = "examgrader-cache-3"
 # The code a score depends on; its source is part of every key (engineers change it often).
 _CODE_PACKAGES = ("answers", "rubric")
 _CODE_FILES = ("grading.py", "model.py", "cache.py")
@@ -111,40 +112,69 @@ def _append_tokens(value: object, tokens: list[str]) -> None:
 # ------------------------------------------------------------------------ entry encoding
 #
 # An entry is a JSON list of items, each a list (no dict keys to write and parse):
-#   ["r", student, variant, [[part, score, max, criteria, notes, flags, answer], ...]]
-#   ["p", problem, student, part, fatal]
-# criteria: [[id, points, max, met, matched, feedback], ...]; Fractions as "n" or "n/d".
-# Not stored, as they are the submission's own: the source (file, row; the current one is
-# used), and a part's `answer` when it is exactly what the student typed (null instead; most
-# text answers: ~30 % of an entry's bytes).
+#   ["r", student, variant, [[content, answer], ...]]   a graded student, a pair per part
+#   ["p", problem, student, part, fatal]                 a problem
+# A part's `content` is the compact JSON text, as a JSON string, of what it says but its answer:
+#   [part, score, max, [[id, points, max, met, matched, feedback], ...], notes, flags]
+# with Fractions as "n" or "n/d". Its `answer` is null when exactly what the student typed
+# (most text answers: ~30 % of the bytes). The source (file, row) is not stored: the current
+# one is used.
 #
-# Measured on the 2,000-student reference class (CPU, per student of 19 parts, 45 criteria):
-# encoding ~50 us (~14 of them for str(Fraction) x 128, ~30 in the C JSON encoder), decoding
-# ~60 us (~20 in json.loads), where the dict-per-part files took ~165 us to write and ~340 us
-# to read back.
+# Why content as a string: a class repeats the same outcomes (the memo's numeric scores, the
+# same missed concepts and matched words), and a string is a key as json.loads hands it over:
+# each distinct content is parsed and built into objects once per process (`_Contents`) and
+# shared by every part score that says it. Written the same way, a part's text but its answer
+# is encoded once per distinct outcome (`content_id`). Measured on the 2,000-student reference
+# class (CPU per student of 19 parts, 45 criteria): encoding ~65 -> ~20 us and decoding
+# ~65 -> ~25 us, where the nested lists of examgrader-cache-2 needed ~128 str(Fraction) and
+# ~110 objects built per entry.
 
 _encode_json = json.JSONEncoder(ensure_ascii=False, check_circular=False,
                                 separators=(",", ":")).encode  # the C encoder
 
 
 def encode_outcome(outcome: Sequence[StudentResult | IngestProblem], sub: Submission) -> str:
-    """The outcome (results and problems) of grading `sub`, as one line of JSON."""
-    items: list[list] = []
+    """The outcome (results and problems) of grading `sub`, as one line of JSON.
+
+    The same text as `_encode_json` of the lists above (tests compare them), assembled from
+    pieces.
+    """
+    items: list[str] = []
     for item in outcome:
         if isinstance(item, StudentResult):
-            items.append(["r", item.student, item.variant,
-                          [_part_entry(score, sub.answers.get(score.part))
-                           for score in item.scores]])
+            answers = sub.answers
+            parts = ",".join([_part_text(score, answers.get(score.part))
+                              for score in item.scores])
+            items.append(f'["r",{_encode_json(item.student)},{_encode_json(item.variant)},'
+                         f'[{parts}]]')
         else:
-            items.append(["p", item.problem, item.student, item.part, item.fatal])
-    return _encode_json(items)
+            items.append(_encode_json(["p", item.problem, item.student, item.part, item.fatal]))
+    return f"[{','.join(items)}]"
 
 
-def _part_entry(score: PartScore, typed: object) -> list:
-    return [score.part, str(score.score), str(score.max),
-            [[c.id, str(c.points), str(c.max), c.met, c.matched, c.feedback]
-             for c in score.criteria],
-            score.notes, score.flags, None if score.answer == typed else score.answer]
+_BEFORE_ANSWER: dict[int, str] = {}  # content id -> '[<content as a JSON string>,'
+
+
+def _part_text(score: PartScore, typed: object) -> str:
+    """A part's [content, answer] pair as JSON."""
+    answer = "null" if score.answer == typed else _encode_json(score.answer)
+    ident = content_id(score)
+    before = _BEFORE_ANSWER.get(ident) if ident is not None else None
+    if before is None:
+        before = f"[{_encode_json(part_content_text(score))},"
+        if ident is not None:
+            if len(_BEFORE_ANSWER) >= 16_384:  # ~20 MB
+                _BEFORE_ANSWER.clear()
+            _BEFORE_ANSWER[ident] = before
+    return f"{before}{answer}]"
+
+
+def part_content_text(score: PartScore) -> str:
+    """The compact JSON of [part, score, max, criteria, notes, flags] (see above)."""
+    return _encode_json([score.part, str(score.score), str(score.max),
+                         [[c.id, str(c.points), str(c.max), c.met, c.matched, c.feedback]
+                          for c in score.criteria],
+                         score.notes, score.flags])
 
 
 def decode_outcome(text: str, sub: Submission) -> Outcome:
@@ -162,7 +192,8 @@ def decode_outcome(text: str, sub: Submission) -> Outcome:
             if item[0] == "r":
                 _, student, variant, parts = item
                 outcome.append(StudentResult(student, variant, sub.source, tuple(
-                    _part_score_from(part, student, sub.answers) for part in parts),
+                    [_part_score_from(content, answer, student, sub.answers)
+                     for content, answer in parts]),
                     part_variants=sub.part_variants))  # in the key: the same as when graded
             elif item[0] == "p":
                 _, problem, student, part, fatal = item
@@ -174,18 +205,47 @@ def decode_outcome(text: str, sub: Submission) -> Outcome:
     return outcome
 
 
-def _part_score_from(entry: list, student: str, typed: Mapping) -> PartScore:
-    part, score, top, criteria, notes, flags, answer = entry
-    fraction = _FRACTIONS
-    return _part_score(student, part, fraction[score], fraction[top],
-                       tuple([_criterion(i, fraction[p], fraction[m], met, tuple(matched), fb)
-                              for i, p, m, met, matched, fb in criteria]),
-                       tuple(notes), tuple(flags), typed[part] if answer is None else answer)
+def _part_score_from(content: str, answer: str | None, student: str,
+                     typed: Mapping) -> PartScore:
+    part, score, top, criteria, notes, flags, ident = _CONTENTS[content]
+    built = _part_score(student, part, score, top, criteria, notes, flags,
+                        typed[part] if answer is None else answer)
+    if ident is not None:  # the writers need it next: no need to hash the content again
+        remember_content_id(built, ident)
+    return built
+
+
+class _Contents(dict):
+    """A part's content text -> its fields as objects (and its content id), built once.
+
+    Shared by every part score with that content (all immutable: tuples, Fractions, frozen
+    criteria); cleared when full, as only a class's distinct outcomes are expected.
+    """
+
+    LIMIT = 16_384  # ~20 MB at most
+
+    def __missing__(self, text: str) -> tuple:
+        if type(text) is not str:
+            raise TypeError("a part's content is not a string")
+        part, score, top, criteria, notes, flags = json.loads(text)
+        fraction = _FRACTIONS
+        fields = (part, fraction[score], fraction[top],
+                  tuple([_criterion(i, fraction[p], fraction[m], met, tuple(matched), fb)
+                         for i, p, m, met, matched, fb in criteria]),
+                  tuple(notes), tuple(flags))
+        ident = content_id(_part_score("", *fields, ""))
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[text] = (*fields, ident)
+        return value
+
+
+_CONTENTS = _Contents()
 
 
 class _Fractions(dict):
     """Text -> Fraction, parsed once: a class has few distinct points (Fraction("1/2") costs
-    ~1.2 us and an entry holds ~130 of them)."""
+    ~1.2 us)."""
 
     LIMIT = 10_000  # distinct values kept; only a corrupted log could have more
 
@@ -200,8 +260,8 @@ _FRACTIONS = _Fractions()
 
 # The two constructors below fill a new instance's __dict__ at once, as unpickling does, where
 # a frozen dataclass's __init__ calls object.__setattr__ once per field: ~0.25 instead of
-# ~0.6 us, for the ~65 criteria and part scores of a student (~20 us). They must name every
-# field of their class (tests/test_cache.py checks it against the dataclasses).
+# ~0.6 us. They must name every field of their class (tests/test_cache.py checks it against
+# the dataclasses).
 _new = object.__new__
 
 

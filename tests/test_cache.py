@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import fields, replace
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from grader import api, batch, cache
 from grader.cache import ResultCache, decode_outcome, encode_outcome, submission_key
+from grader.content_ids import content_id
 from grader.grading import StudentResult, grade_submission
 from grader.ingest.submissions import IngestProblem, read_submissions
 from grader.model import CriterionResult, PartScore, Submission
@@ -148,10 +150,103 @@ def test_typed_answers_are_not_stored_twice(graded):
 
 @pytest.mark.parametrize("text", ["", "[", "{}", "[]", '[["x"]]', '[["r","s","v",[["ex1a"]]]]',
                                   '[["r","s","v",[["ex1a","1/0","1",[],[],[],""]]]]',
-                                  '[["r","s","v",[["ex9","1","1",[],[],[],null]]]]'])
+                                  '[["r","s","v",[["ex9","1","1",[],[],[],null]]]]',
+                                  '[["r","s","v",[[["ex1a","1","1",[],[],[]],null]]]]',
+                                  '[["r","s","v",[["[\\"ex1a\\",\\"1/0\\",\\"1\\",[],[],[]]",""]]]]',
+                                  '[["r","s","v",[["[\\"ex9\\",\\"1\\",\\"1\\",[],[],[]]",null]]]]',
+                                  '[["r","s","v",[["[\\"ex1a\\",\\"1\\"]",""]]]]'])
 def test_a_garbled_entry_is_a_value_error(text, graded):
     with pytest.raises(ValueError, match="unreadable cache entry"):
         decode_outcome(text, graded[0][0])
+
+
+def reference_entry(outcome, sub) -> str:
+    """An entry as the plain encoder writes the nested lists (the format the pieces equal)."""
+    items = []
+    for item in outcome:
+        if isinstance(item, StudentResult):
+            items.append(["r", item.student, item.variant, [
+                [cache._encode_json([s.part, str(s.score), str(s.max),
+                                     [[c.id, str(c.points), str(c.max), c.met, c.matched,
+                                       c.feedback] for c in s.criteria],
+                                     s.notes, s.flags]),
+                 None if s.answer == sub.answers.get(s.part) else s.answer]
+                for s in item.scores]])
+        else:
+            items.append(["p", item.problem, item.student, item.part, item.fatal])
+    return cache._encode_json(items)
+
+
+def test_entries_equal_the_plain_encoder(graded):
+    for _ in range(2):  # the second time from the pieces cached by content id
+        for sub, outcome in graded:
+            assert encode_outcome(outcome, sub) == reference_entry(outcome, sub)
+
+
+# every code point: controls, quotes, backslashes, U+2028, non-BMP, lone surrogates
+_TEXT = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=8)
+_WORDS = st.lists(_TEXT, max_size=3).map(tuple)
+_POINTS = (st.builds(Fraction, st.integers(-10**20, 10**20), st.integers(1, 10**6))
+           | st.integers(-3, 3))  # an int is a Rational too
+_CRITERION = st.builds(CriterionResult, _TEXT | st.sampled_from(["a1", "value"]), _POINTS,
+                       _POINTS, st.booleans(), _WORDS, _TEXT | st.just(""))
+
+
+@st.composite
+def _scores(draw):
+    """Part scores of distinct parts, each answer typed as is, typed otherwise, or not typed."""
+    parts = draw(st.lists(_TEXT, max_size=4, unique=True))
+    scores, typed = [], {}
+    for part in parts:
+        answer = draw(_TEXT)
+        scores.append(PartScore("s", part, draw(_POINTS), draw(_POINTS),
+                                tuple(draw(st.lists(_CRITERION, max_size=3))), draw(_WORDS),
+                                draw(_WORDS), answer))
+        how = draw(st.sampled_from(["same", "other", "none"]))
+        if how != "none":
+            typed[part] = answer if how == "same" else {"a1": answer}
+    return scores, typed
+
+
+@given(_TEXT, _scores())
+def test_generated_entries_equal_the_plain_encoder_and_decode_back(student, drawn):
+    scores, typed = drawn
+    sub = Submission(student, "v", typed, "f.yaml")
+    outcome = [StudentResult(student, "v", "f.yaml", tuple(replace(s, student=student)
+                                                           for s in scores)),
+               IngestProblem("f.yaml", "a warning", student, "p", False)]
+    for _ in range(2):  # the second time from the cached pieces and contents
+        text = encode_outcome(outcome, sub)
+        assert text == reference_entry(outcome, sub)
+        assert decode_outcome(text, sub) == outcome
+
+
+def test_decoded_equal_contents_share_their_objects(graded):
+    """c000, c003, c006, c009 typed the same ex3b: one content, built once, shared."""
+    subs = {s.student: (s, o) for s, o in graded}
+    decoded = [decode_outcome(encode_outcome(o, s), s)[0] for s, o in
+               (subs["c000"], subs["c003"])]
+    first, second = (next(p for p in r.scores if p.part == "ex3b") for r in decoded)
+    assert first.criteria is second.criteria and first.student != second.student
+    assert content_id(first) == content_id(second) is not None
+
+
+def test_content_ids_follow_every_field_but_student_and_answer():
+    c = CriterionResult("c", Fraction(1), Fraction(2), True, ("w",), "fb")
+    score = PartScore("s", "p", Fraction(1), Fraction(2), (c,), ("n",), ("f",), "answer")
+    ident = content_id(score)
+    assert ident is not None
+    assert content_id(replace(score, student="t", answer="other")) == ident
+    changed_scores = [replace(score, **{f.name: value}) for f, value in zip(
+        [f for f in fields(PartScore) if f.name not in ("student", "answer")],
+        ["q", Fraction(1, 2), Fraction(3), (), ("m",), ("g",)], strict=True)]
+    changed_criteria = [replace(score, criteria=(replace(c, **{f.name: value}),))
+                        for f, value in zip(fields(CriterionResult),
+                                            ["d", Fraction(0), Fraction(1), 1, (), ""],
+                                            strict=True)]
+    others = {content_id(s) for s in changed_scores + changed_criteria}
+    assert ident not in others and len(others) == len(changed_scores) + len(changed_criteria)
+    assert content_id(replace(score, score=0.5)) is None  # a float: the writers' plain path
 
 
 # ---------------------------------------------------------------------------------- the log

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -168,10 +169,13 @@ def test_alternative_criteria_say_up_to_not_lost():
 
 
 def _fresh_pieces(monkeypatch) -> None:
+    """Empty piece caches: the next page is rendered from the templates alone."""
     from grader.report import feedback
 
     monkeypatch.setattr(feedback, "_HEADS", feedback._PieceCache("head"))
     monkeypatch.setattr(feedback, "_TAILS", feedback._PieceCache("tail"))
+    monkeypatch.setattr(feedback, "_PARTS", {})
+    monkeypatch.setattr(feedback, "_TOPS", {})
 
 
 def test_cached_feedback_pieces_equal_a_fresh_rendering(monkeypatch):
@@ -191,6 +195,8 @@ def test_cached_feedback_pieces_equal_a_fresh_rendering(monkeypatch):
                   (1, "", ("over<fit>",), (), "y"), (1, "", ("fit",), ("blank",), "y"),
                   (0, "Say why.", (), ("a & b",), "`z`")]]
     results = [StudentResult(f"s{i}", "original", "f", (score,)) for i, score in enumerate(scores)]
+    results.append(StudentResult("<u>&", "original", "f", (scores[0], replace(
+        scores[2], part="ex2a", answer=""))))  # an id to escape, a blank answer
     results.append(StudentResult("t", "original", "f", (scores[0],), (
         AppliedOverride("ex2c", Fraction(0), Fraction(2), "see <paper>"),)))
     models = [{"ex2c": "Model."}, {"ex2c": "Other *model*."}, {}]
@@ -204,7 +210,24 @@ def test_cached_feedback_pieces_equal_a_fresh_rendering(monkeypatch):
     markdown, html = warm[0]
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" in markdown  # fenced in Markdown
     assert "over&lt;fit&gt;" in warm[2][1] and "Say how." in warm[1][0]
-    assert "see &lt;paper&gt;" in warm[5][1] and "**Score set by the teacher: 2" in warm[5][0]
+    assert "see &lt;paper&gt;" in warm[6][1] and "**Score set by the teacher: 2" in warm[6][0]
+    assert warm[5][1].count("&lt;u&gt;&amp;") == 2 and "Student: <u>& ·" in warm[5][0]
+    assert "<pre>(blank)</pre>" in warm[5][1] and "```\n(blank)\n```" in warm[5][0]
+
+
+def test_a_part_whose_text_holds_the_answer_placeholder_is_rendered_alone(monkeypatch):
+    from grader.report import feedback
+
+    exam = api.load_context("inf5860-2019").exam
+    _fresh_pieces(monkeypatch)
+    slot = str(feedback._SLOT)
+    score = PartScore("s", "ex2c", Fraction(0), Fraction(2), (CriterionResult(
+        "purpose", Fraction(0), Fraction(1), False, (), f"say {slot}"),), answer="<mine>")
+    result = StudentResult(f"id{slot}", "original", "f", (score,))
+    markdown, html = feedback.feedback_both(exam, result)
+    assert not feedback._PARTS  # nothing cached for such text
+    assert f"say {slot}" in markdown and "&lt;mine&gt;" in html
+    assert f"Student: id{slot} ·" in markdown and f"({slot[1:-1]}" not in html
 
 
 def test_a_first_run_publishes_feedback_only_when_complete(tmp_path, monkeypatch):
