@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -28,11 +29,16 @@ def user_errors(func):
         try:
             return func(*args, **kwargs)
         except GraderError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except BrokenPipeError:  # `grader list | head`: the reader left, nothing is wrong
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
+        except OSError as exc:  # the output folder is a file, a full disk, no permission
+            where = exc.filename if exc.filename is not None else ""
+            click.echo(f"error: {printable(str(where))}{': ' if where else ''}"
+                       f"{exc.strerror or exc}", err=True)
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - the last boundary before the user
             if os.environ.get("GRADER_DEBUG"):
                 raise
@@ -41,6 +47,22 @@ def user_errors(func):
             sys.exit(70)
 
     return wrapper
+
+
+# What a terminal would act on (escape sequences) or cannot print (lone surrogates), in file
+# names, student ids and part ids that come from students' files.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    r"""The text with control characters and lone surrogates shown as escapes.
+
+    >>> printable("s1\x1b]0;owned\x07 part\nex2a")
+    's1\\x1b]0;owned\\x07 part\\nex2a'
+    """
+    if text.isprintable():
+        return text
+    return _UNPRINTABLE.sub(lambda m: repr(m[0])[1:-1], text)
 
 
 @click.group()
@@ -150,13 +172,13 @@ def grade(exam: str, submissions: tuple[Path, ...], out_dir: Path, key: Path | N
         who = ", ".join(x for x in (problem.student and f"student {problem.student}",
                                     problem.part and f"part {problem.part}") if x)
         level = "error" if problem.fatal else "warning"
-        click.echo(f"{level}: {problem.source}{', ' + who if who else ''}: {problem.problem}",
-                   err=True)
+        click.echo(printable(f"{level}: {problem.source}{', ' + who if who else ''}: "
+                             f"{problem.problem}"), err=True)
     if len(summary.problems) > MAX_LINES:
         click.echo(f"... and {len(summary.problems) - MAX_LINES} more in errors.csv", err=True)
     if compare is not None:
         for change in summary.changes[:MAX_LINES]:
-            click.echo(f"changed: {change.line()}")
+            click.echo(printable(f"changed: {change.line()}"))
         more = len(summary.changes) - MAX_LINES
         click.echo(f"{len(summary.changes)} part scores changed since {compare}"
                    + (f" ({more} more not shown)" if more > 0 else "") + "; see changes.csv")

@@ -22,6 +22,7 @@ from grader.ingest.lms import (
     build_submission,
     cell,
     pick_attempts,
+    student_cell,
     tag_of,
 )
 from grader.ingest.submissions import IngestProblem
@@ -66,7 +67,8 @@ def read_canvas_student_analysis(table: Table, source: str, ctx: LmsContext,
                             "('Variant K7Q2M · ex3b'): nothing to grade")
         return
     sis, canvas_id, attempt = table.index("sis_id"), table.index("id"), table.index("attempt")
-    students = [(cell(row, sis) or cell(row, canvas_id), line, _attempt(row, attempt))
+    students = [(student_cell(row, sis) or student_cell(row, canvas_id), line,
+                 _attempt(row, attempt))
                 for line, row in table.rows]
     latest = _latest_attempts(students)
     kept, notes = pick_attempts([(s, line, line == latest.get(s)) for s, line, _ in students
@@ -103,7 +105,7 @@ def _question_columns(header: Sequence[str]) -> tuple[list[Column], list[str]]:
 def _attempt(row: Sequence[str], index: int | None) -> int:
     try:
         return int(float(cell(row, index) or 0))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan"; "1e999" (inf)
         return 0
 
 

@@ -13,6 +13,15 @@ from grader.ingest.submissions import IngestProblem
 from grader.model import Submission
 
 SUBMISSIONS, MOODLE, CANVAS, UNKNOWN = "submissions", "moodle", "canvas", "unknown"
+OUTPUT = "output"  # a file `grader grade` wrote (-o inside the submissions folder)
+# The headers of the CSV files `grader grade` writes (grader/report; a test keeps them equal).
+# Read as submissions, review.csv would grade its rows as students and make the real ones
+# duplicates.
+OUTPUT_HEADERS = {
+    ("student", "part", "score", "max", "flags", "notes", "answer"): "review.csv",
+    ("file", "student", "part", "severity", "problem"): "errors.csv",
+    ("student", "part", "old", "new", "change", "why"): "changes.csv",
+}
 NAMES = {MOODLE: "a Moodle quiz responses report", CANVAS: "a Canvas student analysis report"}
 _READERS = {MOODLE: read_moodle_responses, CANVAS: read_canvas_student_analysis}
 
@@ -27,7 +36,11 @@ def detect_kind(header: list[str] | tuple[str, ...]) -> str:
     'submissions'
     >>> detect_kind(["Surname", "First name", "Email address", "State", "Response 1"])
     'moodle'
+    >>> detect_kind(["student", "variant", "ex3a", "total", "max", "grade"])
+    'output'
     """
+    if output_name(header):
+        return OUTPUT
     if "student" in (h.strip() for h in header):
         return SUBMISSIONS
     if is_moodle_responses(header):
@@ -35,6 +48,14 @@ def detect_kind(header: list[str] | tuple[str, ...]) -> str:
     if is_canvas_student_analysis(header):
         return CANVAS
     return UNKNOWN
+
+
+def output_name(header: list[str] | tuple[str, ...]) -> str:
+    """The name of the `grader grade` output file with this header (scores.csv, ...), or ''."""
+    names = tuple(h.strip() for h in header)
+    if names[:2] == ("student", "variant") and names[-3:] == ("total", "max", "grade"):
+        return "scores.csv"
+    return OUTPUT_HEADERS.get(names, "")
 
 
 def read_csv_file(open_text: Opener, source: str, lms: LmsContext | None,
@@ -59,6 +80,11 @@ def read_csv_file(open_text: Opener, source: str, lms: LmsContext | None,
         yield IngestProblem(source, f"CSV cannot be read: {exc}")
         return
     kind = detect_kind(header)
+    if kind == OUTPUT:
+        yield IngestProblem(source, f"this is {output_name(header)} as grader grade writes it, "
+                            "not submissions: not read (grade into a folder that holds no "
+                            "submissions)")
+        return
     if kind in (SUBMISSIONS, UNKNOWN):
         yield from ours(open_text, source, ".csv")
         return

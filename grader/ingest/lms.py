@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from grader.errors import GraderError
 from grader.export.naming import find_variant_tag
 from grader.ingest.submissions import IngestProblem, submission_from_mapping
+from grader.ingest.submissions import _clean_id as clean_id
 from grader.model import Exam, Submission, Variant
 
 DELIMITERS = ",;\t"  # LMS downloads are ',' but a spreadsheet round trip in Norway gives ';'
@@ -82,6 +83,15 @@ def cell(row: Sequence[str], index: int | None) -> str:
     return row[index].strip() if index is not None and index < len(row) else ""
 
 
+def student_cell(row: Sequence[str], index: int | None) -> str:
+    r"""A student id cell, without control characters (a newline, an escape sequence).
+
+    >>> student_cell(["s1\n2"], 0)
+    's12'
+    """
+    return clean_id(cell(row, index))[0]
+
+
 def tag_of(text: str) -> tuple[str, str] | None:
     """(part, variant) from question text that may carry HTML entities and odd spaces.
 
@@ -133,6 +143,10 @@ def build_submission(student: str, responses: Sequence[Response], ctx: LmsContex
     answers: dict[str, object] = {}
     part_variants: dict[str, str] = {}
     for response in responses:
+        if response.part in answers:  # two slots or questions of one part: the last counts
+            yield IngestProblem(source, "the report has more than one answer to this part: "
+                                "graded the last", student=student, part=response.part,
+                                fatal=False)
         seen = response.variant or variant
         if seen != variant:
             part_variants[response.part] = seen

@@ -19,6 +19,7 @@ from grader.ingest.lms import (
     build_submission,
     cell,
     pick_attempts,
+    student_cell,
     tag_of,
 )
 from grader.ingest.submissions import IngestProblem
@@ -107,7 +108,7 @@ def read_moodle_responses(table: Table, source: str, ctx: LmsContext,
 
 
 def _student(row: Sequence[str], identity: Sequence[int | None]) -> str:
-    return next((value for i in identity if (value := cell(row, i))), "")
+    return next((value for i in identity if (value := student_cell(row, i))), "")
 
 
 def _responses(row: Sequence[str], slots: Sequence[tuple[int, int]], questions: dict[int, int],
@@ -117,9 +118,10 @@ def _responses(row: Sequence[str], slots: Sequence[tuple[int, int]], questions: 
     problems: list[str] = []
     for slot, index in slots:
         tag = tag_of(cell(row, questions.get(slot)))
-        if tag is None and slot > len(ctx.part_ids):
-            problems.append(f"slot {slot} has no variant tag and the exam has only "
-                            f"{len(ctx.part_ids)} parts: not graded")
+        if tag is None and not 1 <= slot <= len(ctx.part_ids):
+            problems.append(f"slot {slot} has no variant tag and the exam's "
+                            f"{len(ctx.part_ids)} parts are slots 1 to {len(ctx.part_ids)}: "
+                            "not graded")
             continue
         part, variant = tag if tag else (ctx.part_ids[slot - 1], "")
         raw = row[index] if index < len(row) else ""
