@@ -20,7 +20,7 @@ from grader.rubric.patterns import Word, describing_pattern
 
 ZERO = Fraction(0)
 MAX_TEXT = 20_000  # characters of a free-text answer that are read
-_CACHE_LIMIT = 50_000  # a part's remembered criterion results (_Plan.result)
+_CACHE_LIMIT = 4_096  # a part's remembered criterion results (_Plan.result): bounded memory
 
 
 class TextScore(NamedTuple):

@@ -28,7 +28,7 @@ from grader.rubric.text import WordTable, normalize_word, scan, stem, word_entry
 
 NEGATION_WINDOW = 3
 _MAX_SPANS = 24  # per node and sentence: enough witnesses, no blow-up on long answers
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 20_000  # distinct written words per part: bounded memory
 _PAYLOAD = itemgetter(3)  # of a word table entry: see Matcher._entry
 
 
