@@ -131,7 +131,11 @@ def _write_variants(ctx: ExamContext, out_dir: Path, built: Sequence[Variant],
 
 
 def _paper_stems(students: Sequence[_roster.Student]) -> list[str]:
-    """Safe, distinct file stems for students' papers (also where only case tells ids apart)."""
+    """Safe, distinct file stems for students' papers (also where only case tells ids apart).
+
+    safe_filename already keeps only lower-case ids and hashes the others, so stems differ
+    even where case does not count; the casefold check stays as a safety net.
+    """
     from grader.report.outputs import safe_filename
 
     stems: list[str] = []
@@ -168,7 +172,7 @@ class GradeSummary:
     files: tuple[Path, ...]
     warnings: tuple[str, ...] = field(default=())
     changes: tuple[Change, ...] = ()  # with `compare`: part scores that changed
-    cached: int = 0  # submissions whose grading was reused from OUT/.partial/
+    cached: int = 0  # students whose result was reused from OUT/.partial/ (not errors)
 
     @property
     def errors(self) -> int:

@@ -73,7 +73,7 @@ class BatchOutcome:
     files: list[Path]
     summary: object  # report.stats.ClassSummary
     graded_parts: dict[str, tuple[str, ...]]  # only for students named in overrides
-    cached: int = 0
+    cached: int = 0  # students whose result came from the cache (errors not counted)
 
 
 class _Worker:
@@ -213,7 +213,6 @@ def run_batch(items: Iterable[Submission | IngestProblem], setup: BatchSetup, *,
                            jobs)
         try:
             for seq, key, outputs, hit, entry in results:
-                cached += hit
                 if entry is not None:  # now: an interrupted run keeps what it graded
                     cache.put(key, entry)
                 for item in outputs:
@@ -222,6 +221,7 @@ def run_batch(items: Iterable[Submission | IngestProblem], setup: BatchSetup, *,
                         continue
                     writer.add(item)
                     students += 1
+                    cached += hit  # a student whose result was reused, not its errors
                     if item.student in watch:
                         graded[item.student] = item.parts
                 if bar is not None:

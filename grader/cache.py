@@ -163,7 +163,7 @@ def _part_text(score: PartScore, typed: object) -> str:
     if before is None:
         before = f"[{_encode_json(part_content_text(score))},"
         if ident is not None:
-            if len(_BEFORE_ANSWER) >= 16_384:  # ~20 MB
+            if len(_BEFORE_ANSWER) >= 4_096:  # ~5 MB
                 _BEFORE_ANSWER.clear()
             _BEFORE_ANSWER[ident] = before
     return f"{before}{answer}]"
@@ -222,7 +222,7 @@ class _Contents(dict):
     criteria); cleared when full, as only a class's distinct outcomes are expected.
     """
 
-    LIMIT = 16_384  # ~20 MB at most
+    LIMIT = 4_096  # ~5 MB at most: bounded, so memory stays flat
 
     def __missing__(self, text: str) -> tuple:
         if type(text) is not str:

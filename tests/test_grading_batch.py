@@ -216,3 +216,24 @@ def test_a_crash_on_one_student_is_reported_and_not_cached(klass, tmp_path, monk
     monkeypatch.setattr(batch, "grade_submission", real)
     again = grade([klass], tmp_path / "out")
     assert again.students == 32 and again.cached == 31
+
+
+def test_the_summary_counts_only_students_reused_from_the_cache(tmp_path):
+    """Submissions that ended in errors (an unknown variant: no result) are cached too, but
+    no student was reused: "graded 2 students ..., 3 reused from the cache" was printed."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("s100001.yaml", "s100003.yaml"):
+        shutil.copy(EXAMPLES / name, folder / name)
+    (folder / "bad.yaml").write_text("student: s9\nvariant: K7Q2M!\nanswers: {ex3a: '13'}\n",
+                                     "utf-8")
+    out = tmp_path / "out"
+    first = grade([folder], out)
+    assert (first.students, first.errors, first.cached) == (2, 1, 0)
+    again = grade([folder], out)
+    assert (again.students, again.errors, again.cached) == (2, 1, 2)
+    result = CliRunner().invoke(cli, ["grade", "inf5860-2019", str(folder), "-o", str(out)])
+    assert result.exit_code == 3
+    assert result.output.strip().splitlines()[-1] == (
+        f"graded 2 students into {out}, 2 reused from the cache; 1 inputs not graded, "
+        "0 warnings (see errors.csv)")

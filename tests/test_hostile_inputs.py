@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -420,3 +421,52 @@ def test_a_hostile_class_in_a_real_process(tmp_path):
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     assert done.stdout.startswith("graded 8 students into")
     _assert_hostile_class_outputs(tmp_path, out)
+
+
+# --- the feedback files of hostile ids and answers ---------------------------------------------
+
+def test_ids_differing_in_case_and_device_names_get_files_of_their_own(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, student in enumerate(["S1", "s1", "CON", "aux", "nul.txt", "LPT9"]):
+        (folder / f"{i}.yaml").write_text(f"student: '{student}'\nanswers: {{ex3a: '13'}}\n",
+                                          "utf-8")
+    summary = api.grade("inf5860-2019", [folder], tmp_path / "out")
+    assert summary.students == 6
+    names = [p.name for p in (tmp_path / "out" / "feedback").iterdir()]
+    # one file each on macOS and Windows and in a zip, and none Windows cannot open
+    assert len({n.casefold() for n in names}) == len(names) == 12
+    assert "s1.md" in names and not any(n.startswith("S1.") for n in names)
+    assert all(n.split(".")[0].casefold() not in {"con", "aux", "nul", "lpt9"} for n in names)
+
+
+def test_hostile_ids_and_answers_show_literally_in_the_markdown_feedback(tmp_path):
+    from markdown_it import MarkdownIt
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    student = "<script>alert(1)</script> [link](x) `*bold*` ``tick``"
+    (folder / "x.yaml").write_text(
+        f"student: '{student}'\nvariant: original\nanswers:\n"
+        "  ex1a: {a1: '7', '<img src=x onerror=alert(1)>': '1', '[l](http://e)': '2'}\n"
+        "  ex2b: 'For *negative* inputs the gradient is `zero`, <b>so</b> [dead](http://e)"
+        " units ```'\n"
+        "  ex3a: '<script>x</script> [a](b) `*c*`'\n", "utf-8")
+    api.grade("inf5860-2019", [folder], tmp_path / "out")
+    (md_file,) = (tmp_path / "out" / "feedback").glob("*.md")
+    markdown = md_file.read_text("utf-8")
+    rendered = MarkdownIt("commonmark").render(markdown)  # raw HTML allowed, as viewers do
+    outside = re.sub(r"<pre><code>.*?</code></pre>", "", rendered, flags=re.DOTALL)
+    for tag in ("<script", "<img", "<a ", "<code>", "<b>"):
+        assert tag not in outside, tag
+    top = outside.split("<h2>")[0]
+    assert "<em>" not in top and "<strong>bold" not in top
+    shown = student.replace("<", "&lt;").replace(">", "&gt;")
+    assert f"Student: {shown} · variant original" in outside
+    assert ("unknown arrow id &lt;img src=x onerror=alert(1)&gt;, [l](http://e) (not graded)"
+            in outside)
+    assert "<pre><code>&lt;script&gt;x&lt;/script&gt; [a](b) `*c*`\n</code></pre>" in rendered
+    html = md_file.with_suffix(".html").read_text("utf-8")
+    for tag in ("<script", "<img", "<b>so"):
+        assert tag not in html, tag
+    assert f"Student: {shown} ·" in html

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -14,7 +18,16 @@ from grader.grading import AppliedOverride, StudentResult
 from grader.ingest.submissions import IngestProblem
 from grader.model import CriterionResult, PartScore
 from grader.report.grades import DEFAULT_SCALE, format_points, grade_letter, parse_scale
-from grader.report.outputs import _score_record, errors_csv, safe_filename, student_details
+from grader.report.outputs import (
+    _is_number,
+    _score_record,
+    csv_safe,
+    errors_csv,
+    safe_filename,
+    student_details,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(("total", "letter"), [
@@ -99,3 +112,113 @@ def test_equal_criteria_of_other_types_do_not_share_a_line():
         score = PartScore("s", "p", Fraction(1), Fraction(1), (criterion,))
         result = StudentResult("s", "v", "f", (score,))
         assert student_details(result) == reference_details(result)
+
+
+# --- spreadsheet-safe cells: a bounded "is this a plain number" test ----------------------------
+
+def _fraction_reads(cell: str) -> bool:
+    """What csv_safe asked before: does Fraction read the cell? (Only for bounded cells.)"""
+    try:
+        Fraction(cell)
+    except (ValueError, ZeroDivisionError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("cell", ["-1e99999999", "-1e-99999999", "+1E99999999",
+                                  "-1.5e+99999999", "- 1e99999999)"])
+def test_a_cell_with_a_huge_exponent_is_checked_at_once(cell):
+    # Fraction(cell) computed 10**99999999: the batch hung (a 60 s timeout). A subprocess, so
+    # that a hang fails the test instead of stalling the suite (the computation holds the GIL).
+    code = ("import time, sys; from grader.report.outputs import csv_safe; t = time.perf_counter();"
+            f" out = csv_safe({cell!r}); print(time.perf_counter() - t); print(out)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=30, cwd=ROOT)
+    elapsed, out = done.stdout.splitlines()
+    assert float(elapsed) < 0.1
+    # a literal number, however large, is no formula (what Fraction would have said)
+    assert out == (("'" + cell) if ")" in cell or " " in cell else cell)
+
+
+def test_long_numeric_looking_cells_are_checked_in_linear_time():
+    import time
+
+    for cell in ("-" + "1" * 1_000_000, "-" + "1_" * 500_000 + "x", "-1/" + "0" * 999_000,
+                 "-1." + "1_" * 400_000 + "e" + "9" * 4000):
+        start = time.perf_counter()
+        assert csv_safe(cell) == "'" + cell  # more digits than int() reads: not a number
+        assert time.perf_counter() - start < 0.5
+
+
+# (cell, csv_safe(cell)) as the Fraction-based test gave them
+ORDINARY_CELLS = [
+    ("-3.5", "-3.5"), ("-3", "-3"), ("+3", "+3"), ("-0.5", "-0.5"), ("-.5", "-.5"),
+    ("-1.", "-1."), ("-1e3", "-1e3"), ("-1E-3", "-1E-3"), ("+1e+3", "+1e+3"),
+    ("-1/2", "-1/2"), ("-1_000", "-1_000"), (" -3 ", " -3 "), ("\t5", "\t5"), ("\r-1", "\r-1"),
+    ("-\u0663", "-\u0663"), ("-1/0", "'-1/0"), ("=1+2", "'=1+2"), ("-x", "'-x"),
+    ("+1e3)", "'+1e3)"), ("-1+2", "'-1+2"), ("@SUM(1)", "'@SUM(1)"), ("-", "'-"),
+    ("- 1", "'- 1"), ("-1.5/2", "'-1.5/2"), ("-inf", "'-inf"), ("-nan", "'-nan"),
+    ("-0x10", "'-0x10"), ("-1__0", "'-1__0"), ("-1_", "'-1_"), ("-1.d", "'-1.d"),
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("\t=1", "'\t=1"),
+    ("s100001", "s100001"), ("38.5", "38.5"), ("", ""), ("ex1a", "ex1a"),
+]
+
+
+@pytest.mark.parametrize(("cell", "expected"), ORDINARY_CELLS)
+def test_ordinary_cells_keep_their_output(cell, expected):
+    assert csv_safe(cell) == expected
+    # the table is what the Fraction-based test gave
+    formula = cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _fraction_reads(cell)
+    assert expected == ("'" + cell if formula else cell)
+
+
+_LITERAL = st.text(st.sampled_from("0123456789_./eE+- \t\r\n\u0663x"), max_size=10)
+
+
+@given(st.sampled_from(["=", "+", "-", "@", "\t", "\r"]), _LITERAL)
+def test_the_number_test_agrees_with_fraction(first, rest):
+    cell = first + rest
+    if "e" in cell.lower():  # keep Fraction's own work small
+        exponent = cell.lower().rpartition("e")[2].lstrip("+-").replace("_", "")
+        if exponent.isdigit() and int(exponent) > 10_000:
+            return
+    assert _is_number(cell) == _fraction_reads(cell)
+    assert csv_safe(cell) == (cell if _fraction_reads(cell) else "'" + cell)
+
+
+# --- file names: case and Windows device names ---------------------------------------------------
+
+@pytest.mark.parametrize("student", ["s100001", "s1", "ola.nordmann", "a_b-c.d", "2019-1",
+                                     "console", "com10", "conx.txt", "s1-1234567"])
+def test_lower_case_ids_keep_their_names(student):
+    assert safe_filename(student) == student
+
+
+@pytest.mark.parametrize("student", ["S1", "Ola", "CON", "con", "aux", "nul", "com1", "LPT9",
+                                     "con.txt", "Nul.tar.gz", "prn.", "s1-deadbeef"])
+def test_upper_case_and_device_names_get_a_hash(student):
+    name = safe_filename(student)
+    digest = hashlib.sha256(student.encode("utf-8")).hexdigest()[:8]
+    assert name.endswith("-" + digest)
+    stem = name.split(".")[0].lower()
+    assert stem not in {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                        *(f"lpt{i}" for i in range(10))}
+
+
+def test_ids_differing_only_in_case_get_two_files_everywhere():
+    names = [safe_filename(s) for s in ("S1", "s1", "s1-" + hashlib.sha256(b"S1").hexdigest()[:8])]
+    assert len({n.casefold() for n in names}) == 3  # one file each on macOS, Windows, in a zip
+    assert names[1] == "s1"
+
+
+_IDS = st.text(st.sampled_from("sSoO1_-.cnCN"), min_size=1, max_size=6) | st.sampled_from(
+    ["CON", "con", "Con.txt", "S1", "s1", "lpt1", "LPT1.x"])
+
+
+@given(st.lists(_IDS, min_size=2, max_size=8, unique=True))
+def test_different_ids_never_share_a_file_on_a_case_insensitive_disk(students):
+    names = [safe_filename(s) for s in students]
+    assert len({n.casefold() for n in names}) == len(students)
+    for name in names:
+        assert name and not name.startswith(".") and "/" not in name
+        assert name.split(".")[0].casefold() not in {"con", "prn", "aux", "nul", "lpt1"}

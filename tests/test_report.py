@@ -211,7 +211,7 @@ def test_cached_feedback_pieces_equal_a_fresh_rendering(monkeypatch):
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" in markdown  # fenced in Markdown
     assert "over&lt;fit&gt;" in warm[2][1] and "Say how." in warm[1][0]
     assert "see &lt;paper&gt;" in warm[6][1] and "**Score set by the teacher: 2" in warm[6][0]
-    assert warm[5][1].count("&lt;u&gt;&amp;") == 2 and "Student: <u>& ·" in warm[5][0]
+    assert warm[5][1].count("&lt;u&gt;&amp;") == 2 and "Student: &lt;u&gt;&amp; ·" in warm[5][0]
     assert "<pre>(blank)</pre>" in warm[5][1] and "```\n(blank)\n```" in warm[5][0]
 
 
@@ -279,3 +279,64 @@ def test_a_batch_without_students_creates_no_feedback_folder(tmp_path):
     api.grade("inf5860-2019", [tmp_path / "in"], out)
     assert (out / "errors.csv").is_file() and not (out / "feedback").exists()
     assert not (out / ".partial" / "feedback.new").exists()
+
+
+HOSTILE = "<script>alert(1)</script> [link](x) ![i](http://t/p.png) ``tick`` \\[y](z)"
+
+
+def _outside_code_blocks(rendered: str) -> str:
+    return re.sub(r"<pre><code>.*?</code></pre>", "", rendered, flags=re.DOTALL)
+
+
+def _shown(text: str) -> str:
+    """text as rendered HTML shows it literally."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "cached-pieces"])
+def test_student_text_in_markdown_feedback_shows_literally(monkeypatch, warm):
+    """Markdown viewers and LMSs render inline HTML: the id, the variant as typed, matched
+    words and notes quoting an answer must show as typed, not as HTML, links or code."""
+    from markdown_it import MarkdownIt
+
+    from grader.report.feedback import feedback_both
+
+    exam = api.load_context("inf5860-2019").exam
+    if not warm:
+        _fresh_pieces(monkeypatch)
+    student = HOSTILE + " `*bold*` _it_ ~~s~~ $m$"
+    score = PartScore("s", "ex2c", Fraction(1), Fraction(2), criteria=(
+        CriterionResult("random-drop", Fraction(1), Fraction(1), True, (HOSTILE, "<b>w</b>")),
+        CriterionResult("purpose", Fraction(0), Fraction(1), False, (),
+                        f"could not read {HOSTILE}")),
+        notes=(f"accepted '{HOSTILE}' despite the spelling", "a\n# heading\n<img src=x>"),
+        answer=student)
+    result = StudentResult(student, "<i>K7Q2M</i>", "f", (score,))
+    markdown, html = feedback_both(exam, result, None, {"ex2c": "Model."})
+    rendered = MarkdownIt("commonmark").render(markdown)  # raw HTML allowed, as viewers do
+    outside = _outside_code_blocks(rendered)
+    for tag in ("<script", "<img", "<a ", "<code>", "<b>", "<i>", "<h1>heading"):
+        assert tag not in outside, tag
+    top = outside.split("<h2>")[0]
+    assert "<em>" not in top and "<strong>bold" not in top and "<del>" not in top
+    assert f"Student: {_shown(student)} · variant &lt;i&gt;K7Q2M&lt;/i&gt; ·" in top
+    assert f"matched \u201c{_shown(HOSTILE)}, &lt;b&gt;w&lt;/b&gt;\u201d" in outside
+    assert f"accepted '{_shown(HOSTILE)}' despite the spelling" in outside
+    assert f"could not read {_shown(HOSTILE)}" in outside
+    assert "a # heading &lt;img src=x&gt;" in outside  # a line break cannot start a block
+    assert f"<pre><code>{_shown(student)}\n</code></pre>" in rendered  # the answer: fenced
+    # the HTML feedback is escaped by Jinja2's autoescape and markupsafe.escape
+    for tag in ("<script", "<img", "<b>w", "<i>K7Q2M", "<h1>heading"):
+        assert tag not in html, tag
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 5
+
+
+def test_markdown_lines_keep_the_rubric_and_answer_products_as_written():
+    """Lines mix rubric text and answer text: '*' and '_' stay (mu*v - learning_rate*dx,
+    3*3*3*2), as in the feedback graded before; only HTML, links and code are escaped."""
+    from grader.report.feedback import markdown_line, markdown_text
+
+    assert markdown_line("v = mu*v - learning_rate*gradient") == \
+        "v = mu*v - learning_rate*gradient"
+    assert markdown_line("3*3*3*2 + 2*5*5*2") == "3*3*3*2 + 2*5*5*2"
+    assert markdown_text("s100001") == "s100001" and markdown_line("a1 (+0.5)") == "a1 (+0.5)"

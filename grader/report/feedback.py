@@ -40,7 +40,45 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["markdown"] = _markdown_html
+    env.filters["md_text"] = markdown_text
+    env.filters["md_line"] = markdown_line
     return env
+
+
+# Student text outside a code fence in the Markdown feedback (an id, a variant id as typed,
+# the words an answer matched, notes quoting the answer) must show literally: Markdown viewers
+# and LMSs render inline HTML, links, images and code spans. The HTML-significant characters
+# become entities (what markupsafe.escape does for & < >; quotes need nothing outside a tag),
+# the Markdown ones are backslash-escaped (CommonMark: any ASCII punctuation can be), and a
+# line break, which could start a block of its own, becomes a space.
+_HTML_CHARS = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_LINE_TABLE = str.maketrans({**_HTML_CHARS, "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]",
+                             "\n": " ", "\r": " "})
+_TEXT_TABLE = str.maketrans({**_HTML_CHARS, "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]",
+                             "\n": " ", "\r": " ", "*": "\\*", "_": "\\_", "~": "\\~",
+                             "$": "\\$"})
+
+
+def markdown_text(text: str) -> str:
+    r"""A student's id or variant id for Markdown, shown literally: & < > as entities, the
+    characters of links, code spans, emphasis and math backslash-escaped.
+
+    >>> print(markdown_text("<script>[x](y) `*b*` $m$"))
+    &lt;script&gt;\[x\](y) \`\*b\*\` \$m\$
+    """
+    return str(text).translate(_TEXT_TABLE)
+
+
+def markdown_line(text: str) -> str:
+    r"""A feedback list line for Markdown: it may quote the student's answer (matched words,
+    notes) but also holds the rubric's text, so only what could make HTML, a link, an image or
+    a code span is escaped, not '*', '_' or '$' (a rubric's `mu*v - learning_rate*gradient`,
+    an answer's `3*3*3*2` stay as they were written).
+
+    >>> print(markdown_line("matched <img src=x>, [a](b), `c`, 3*3*3*2"))
+    matched &lt;img src=x&gt;, \[a\](b), \`c\`, 3*3*3*2
+    """
+    return str(text).translate(_LINE_TABLE)
 
 
 @lru_cache(maxsize=512)
@@ -202,7 +240,7 @@ _SLOT = Markup("\x00answer\x00")
 
 PartPieces = tuple[str, str, str, str]  # Markdown before, after the answer; HTML before, after
 _PARTS: dict[tuple, PartPieces] = {}  # (content id, question, model answer, override) -> pieces
-_PARTS_SIZE = 8_192  # ~20 MB at most
+_PARTS_SIZE = 1_024  # ~4 MB at most (a real class repeats few text outcomes anyway)
 
 
 def _part_pieces(score: PartScore, question: str, model_answer: str,
@@ -281,7 +319,7 @@ def _pages(exam: Exam, result, variant: Variant | None,
     total, top = format_points(result.total), format_points(result.max)
     md_top, html_top = _top_pieces(exam.title, result.variant, total, top)
     if md_top:
-        md_pieces = [result.student.join(md_top)]
+        md_pieces = [markdown_text(result.student).join(md_top)]
         html_pieces = [str(escape(result.student)).join(html_top)]
     else:
         markdown, html = _layouts()

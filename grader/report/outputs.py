@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from fractions import Fraction
@@ -24,17 +25,38 @@ REVIEW_FLAGS_IGNORED = frozenset()  # every flag is worth a look for now
 def safe_filename(student: str) -> str:
     """A file name for a student id: letters, digits, '.', '_', '-' only; never empty or hidden.
 
-    When the id had to be changed, a short hash keeps two different ids from sharing a file.
+    An id is kept as it is only when it is all lower case (digits, '.', '_', '-' allowed), is
+    not a Windows device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9, in any case, with or without
+    an extension: ``con.txt`` too) and does not end like a hash suffix ('-' and 8 hex digits).
+    Any other id gets '-' and the first 8 hex digits of the SHA-256 of the id appended (and its
+    unsafe characters replaced by '_'). So two different ids never share a file, not even on a
+    case-insensitive file system (macOS, Windows) or in a zip: "S1" and "s1" are two files. The
+    rule depends on the id alone, so workers writing files independently agree.
 
     >>> safe_filename("s123456"), safe_filename("../../etc/passwd").startswith("etc_passwd-")
     ('s123456', True)
+    >>> safe_filename("s1"), safe_filename("S1"), safe_filename("con.txt")
+    ('s1', 'S1-3696ad59', 'con_txt-d3bde286')
     """
     cleaned = unicodedata.normalize("NFKC", student)
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", cleaned).strip("._-")[:64]
-    if cleaned == student and cleaned:
+    if cleaned == student and _KEPT_NAME.fullmatch(cleaned) and not _reserved(cleaned):
         return cleaned
+    if _reserved(cleaned):  # "CON.txt-1234abcd" would still be CON on Windows
+        cleaned = cleaned.replace(".", "_")
     digest = hashlib.sha256(student.encode("utf-8")).hexdigest()[:8]
     return f"{cleaned or 'student'}-{digest}"
+
+
+# A name kept as the id: lower case, and not shaped like a hashed name (`x-1234abcd`), which
+# another id's file could have
+_KEPT_NAME = re.compile(r"(?![0-9a-z._-]*-[0-9a-f]{8}\Z)[0-9a-z._-]+")
+# Windows device names: a file named so (whatever its case or extension) cannot be opened
+_RESERVED = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|\Z)", re.IGNORECASE)
+
+
+def _reserved(name: str) -> bool:
+    return _RESERVED.match(name) is not None
 
 
 def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -67,11 +89,36 @@ def csv_safe(cell: str) -> str:
 
 
 def _is_number(cell: str) -> bool:
-    try:
-        Fraction(cell)
-    except (ValueError, ZeroDivisionError):
+    """Whether Fraction(cell) would read the cell as a number (a plain decimal, scientific or
+    fraction literal: "-3.5", "-1e3", "-1/2"), without building it.
+
+    Fraction("-1e99999999") computes 10**99999999 and never returns in a batch: this only
+    checks the literal's form, in time linear in its length. It gives Fraction's answer for
+    every cell: the same syntax (its regular expression, Unicode digits and spaces included),
+    the same refusals (a zero denominator, a part of more than sys.get_int_max_str_digits()
+    digits, which int() refuses), and any exponent (a number, however large, is no formula).
+
+    >>> [_is_number(c) for c in ("-3.5", "-1e99999999", "+1e3)", "-x", "-1/0", "=1+2")]
+    [True, True, False, False, False, False]
+    """
+    m = _NUMBER.match(cell)
+    if m is None:
         return False
-    return True
+    limit = sys.get_int_max_str_digits()
+    if limit and any(len(text) - text.count("_") > limit for text in m.groups() if text):
+        return False
+    denominator = m["denominator"]
+    return denominator is None or int(denominator) != 0  # bounded by the limit above
+
+
+# Fraction's string syntax (fractions._RATIONAL_FORMAT): spaces, a sign, digits with single
+# underscores between them, then a denominator, or a decimal part and an exponent.
+_NUMBER = re.compile(r"""
+    \s*[-+]?(?=\d|\.\d)
+    (?P<numerator>(?:\d+(?:_\d+)*)?)
+    (?:/(?P<denominator>\d+(?:_\d+)*)
+     |(?:\.(?P<decimal>(?:\d+(?:_\d+)*)?))?(?:[eE](?P<exponent>[-+]?\d+(?:_\d+)*))?)
+    \s*\Z""", re.VERBOSE)
 
 
 def score_row(exam_parts: Sequence[str], result: StudentResult,
@@ -159,7 +206,7 @@ def _after_answer(score: PartScore) -> str:
                 f'"notes": {_strings(score.notes)}, "part": {_string(score.part)}, '
                 f'"score": {_number(score.score)}, ')
         if ident is not None:
-            if len(_AFTER_ANSWER) >= 16_384:  # ~10 MB
+            if len(_AFTER_ANSWER) >= 4_096:  # ~2.5 MB
                 _AFTER_ANSWER.clear()
             _AFTER_ANSWER[ident] = text
     return text
@@ -201,7 +248,7 @@ def _criterion_json(c: CriterionResult) -> str:
         return _DUMPS(_criterion_record(c))
     if text is None:
         text = _DUMPS(_criterion_record(c))
-        if len(_CRITERIA) >= 16_384:  # ~5 MB
+        if len(_CRITERIA) >= 4_096:  # ~1.5 MB
             _CRITERIA.clear()
         _CRITERIA[key] = text
     return text
