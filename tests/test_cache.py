@@ -18,14 +18,10 @@ from grader.content_ids import content_id
 from grader.grading import StudentResult, grade_submission
 from grader.ingest.submissions import IngestProblem, read_submissions
 from grader.model import CriterionResult, PartScore, Submission
+from tests.test_grading_batch import tree
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "submissions"
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".partial" not in p.parts}
 
 
 @pytest.fixture(scope="module")

@@ -187,17 +187,11 @@ class Matcher:
                     spans.append((i, i, (i,), False, sentence))
                 continue
             # one Span per word and typo flag, shared by its pattern words
-            if exact:
-                span = (i, i, (i,), False, sentence)
-                for w in exact:
-                    spans = hits.get(w)
-                    if spans is None:
-                        hits[w] = [span]
-                    else:
-                        spans.append(span)
-            if typos:
-                span = (i, i, (i,), True, sentence)
-                for w in typos:
+            for words, typo in ((exact, False), (typos, True)):
+                if not words:
+                    continue
+                span = (i, i, (i,), typo, sentence)
+                for w in words:
                     spans = hits.get(w)
                     if spans is None:
                         hits[w] = [span]
