@@ -71,7 +71,7 @@ def read_csv_file(open_text: Opener, source: str, lms: LmsContext | None,
         open_text: opens the file as text (newline="") in the encoding it was found to use.
         source: the file name, for messages.
         lms: what LMS reports need from the exam (None: they cannot be read).
-        ours: the reader of our submission CSV (grader.ingest.submissions).
+        ours: the reader of our submission CSV (grader.ingest.submission_csv.read_csv).
     """
     try:
         with open_text() as handle:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 
 from grader.errors import GraderError
 from grader.export.naming import find_variant_tag
+from grader.ingest.mapping import clean_id
 from grader.ingest.submissions import IngestProblem, submission_from_mapping
-from grader.ingest.submissions import _clean_id as clean_id
 from grader.model import Exam, Submission, Variant
 
 DELIMITERS = ",;\t"  # LMS downloads are ',' but a spreadsheet round trip in Norway gives ';'
