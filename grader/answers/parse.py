@@ -1,4 +1,10 @@
-"""Safe parsing of student numbers and expressions into exact SymPy values."""
+"""Safe parsing of student numbers and expressions into exact SymPy values.
+
+This module is the reading pipeline around the parser: length limits, normalization
+(grader.answers.normalize), the fast paths (grader.answers.fast), 'working = answer' chains,
+the real-number check and caching. The grammar itself is grader.answers.precedence; the
+tokenizer is grader.answers.tokens.
+"""
 
 # Security note: student text is data, never code. Nothing here calls eval, exec, sympify,
 # parse_expr, lambdify or ast.literal_eval; a hand-written tokenizer and precedence-climbing parser
@@ -20,7 +26,8 @@ from grader.answers.normalize import (
     normalize,
     times_ten,
 )
-from grader.answers.tokens import MAX_DEPTH, Token, tokenize
+from grader.answers.precedence import Parser
+from grader.answers.tokens import tokenize
 from grader.errors import AnswerError
 
 MAX_NUMBER_LENGTH = 200
@@ -38,183 +45,6 @@ class ParsedAnswer:
     normalized: str  # the text after normalization (what was actually read)
     notes: tuple[str, ...] = ()  # plain-language notes ("read '0,5' as 0.5 (decimal comma)")
     flags: tuple[str, ...] = ()  # review flags: "ambiguous", ...
-
-
-class _Parser:
-    """Precedence climbing: expr > term (* / implied) > sign > power > postfix > atom."""
-
-    def __init__(
-        self, tokens: list[Token], names: dict[str, sympy.Symbol], allow_percent: bool
-    ) -> None:
-        self.tokens = tokens
-        self.names = names
-        self.allow_percent = allow_percent
-        self.pos = 0
-        self.depth = 0
-        self.notes: list[str] = []
-        self.flags: list[str] = []
-
-    def peek(self, ops: str = "") -> Token | None:
-        """The next token; with `ops` (one-character operators), only if it is one of them."""
-        tok = self.tokens[self.pos] if self.pos < len(self.tokens) else None
-        if ops and (tok is None or tok.kind != "op" or tok.text not in ops):
-            return None
-        return tok
-
-    def take(self) -> Token:
-        tok = self.peek()
-        if tok is None:
-            raise AnswerError("the answer ends too early (something is missing at the end)")
-        self.pos += 1
-        return tok
-
-    def expect(self, text: str) -> None:
-        tok = self.take()
-        if tok.kind != "op" or tok.text != text:
-            raise AnswerError(f"expected '{text}' but found '{tok.text}'")
-
-    def flag(self, note: str) -> None:
-        self.notes.append(note)
-        if "ambiguous" not in self.flags:
-            self.flags.append("ambiguous")
-
-    def parse(self) -> arith.Value:
-        value = self.expr()
-        tok = self.peek()
-        if tok is not None:
-            raise AnswerError(f"could not read the answer from '{tok.text}' on")
-        return value
-
-    def expr(self) -> arith.Value:
-        value = self.term()
-        while (tok := self.peek("+-")) is not None:
-            self.pos += 1
-            rhs = self.term()
-            value = arith.add(value, rhs) if tok.text == "+" else arith.sub(value, rhs)
-        return value
-
-    def term(self) -> arith.Value:
-        value = self.unary()
-        divided = False
-        while True:
-            tok = self.peek("*/")
-            if tok is not None:
-                self.pos += 1
-                rhs = self.unary()
-                value = arith.mul(value, rhs) if tok.text == "*" else arith.div(value, rhs)
-                divided = divided or tok.text == "/"
-            elif self.implied():
-                start = self.tokens[self.pos - 1]
-                value = arith.mul(value, self.power())
-                if divided:
-                    self.flag(
-                        f"read '/' before '{start.canon}{self.tokens[self.pos - 1].canon}'"
-                        " as dividing only by what comes right after it; add parentheses"
-                        " if you meant otherwise"
-                    )
-            else:
-                return value
-
-    def implied(self) -> bool:
-        """Is there an implied multiplication here ('2x', '2(3+4)', '(a+b)(a-b)')?"""
-        nxt = self.peek()
-        if self.pos == 0 or nxt is None or not (nxt.kind != "op" or nxt.text == "("):
-            return False
-        prev = self.tokens[self.pos - 1]
-        if prev.kind == "op" and prev.text != ")":
-            return False
-        if nxt.kind == "num":
-            shown = f"{prev.text} {nxt.text}"
-            raise AnswerError(
-                f"two numbers or values next to each other ('{shown}'): write an operator such"
-                " as * or + between them (and use one decimal mark, like 2.5 or 2,5)"
-            )
-        return True
-
-    def unary(self) -> arith.Value:
-        self.depth += 1
-        if self.depth > 2 * MAX_DEPTH:
-            raise AnswerError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
-        tok = self.peek("-+")
-        if tok is not None:
-            self.pos += 1
-            value = self.unary()
-            value = arith.neg(value) if tok.text == "-" else value
-        else:
-            value = self.power()
-        self.depth -= 1
-        return value
-
-    def power(self) -> arith.Value:
-        base = self.postfix()
-        if self.peek("^") is None:
-            return base
-        self.pos += 1
-        return arith.power(base, self.unary())
-
-    def postfix(self) -> arith.Value:
-        value = self.atom()
-        while (tok := self.peek("!%")) is not None:
-            self.pos += 1
-            if tok.text == "!":
-                raise AnswerError("factorials ('!') are not accepted; write the number itself")
-            if not self.allow_percent:
-                raise AnswerError("a percent sign is not accepted here: write 0.5 rather than 50 %")
-            value = arith.div(value, Fraction(100))
-            self.notes.append("read '%' as 1/100 (percent)")
-        return value
-
-    def atom(self) -> arith.Value:
-        tok = self.take()
-        if tok.kind == "num":
-            if tok.note:
-                (self.flag if tok.ambiguous else self.notes.append)(tok.note)
-            assert tok.value is not None
-            return tok.value
-        if tok.kind == "name":
-            return self.name(tok)
-        if tok.text == "(":
-            value = self.expr()
-            self.expect(")")
-            return value
-        raise AnswerError(f"unexpected '{tok.text}' (position {tok.pos + 1})")
-
-    def name(self, tok: Token) -> arith.Value:
-        if tok.text in self.names:
-            return self.names[tok.text]
-        key = tok.text.lower()
-        if key in arith.FUNCTIONS:
-            if self.peek("(") is None:
-                raise AnswerError(f"write {key}(...) with parentheses around its argument")
-            return self.call(key)
-        if key in arith.CONSTANTS:
-            return arith.CONSTANTS[key]
-        hint = ""
-        if len(tok.text) > 1 and all(c in self.names for c in tok.text):
-            hint = f"; for a product write {'*'.join(tok.text)}"
-        elif not self.names:
-            hint = "; write only the number"
-        raise AnswerError(f"'{tok.text}' is not a known name or function{hint}")
-
-    def call(self, name: str) -> arith.Value:
-        self.expect("(")
-        args = [self.expr()]
-        while (comma := self.peek(",")) is not None:
-            before = self.tokens[self.pos - 1]
-            self.pos += 1
-            after = self.peek()
-            if before.kind == "num" and after is not None and after.kind == "num":
-                if before.pos + len(before.text) == comma.pos == after.pos - 1:
-                    self.flag(
-                        f"read '{before.text},{after.text}' in {name}(...) as two"
-                        " arguments, not a decimal comma"
-                    )
-            args.append(self.expr())
-        self.expect(")")
-        fn, arity = arith.FUNCTIONS[name]
-        if arity is not None and len(args) != arity:
-            raise AnswerError(f"{name}(...) takes {arity} argument, not {len(args)}")
-        return fn(*args)
 
 
 MAX_EQUALS = 4  # "working = result" chains: at most this many '=' signs
@@ -245,7 +75,7 @@ def _read(
         raise AnswerError(f"too many '=' signs (at most {MAX_EQUALS}): write the final answer")
     if not all(side.strip() for side in sides):
         raise AnswerError("nothing on one side of '=': write the answer after '='")
-    parser = _Parser([], names, allow_percent)
+    parser = Parser([], names, allow_percent)
     read = [_read_side(side.strip(), parser) for side in sides]
     value, shown = read[-1]
     for other, other_shown in read[:-1]:
@@ -257,7 +87,7 @@ def _read(
     return value, full, notes + tuple(parser.notes), tuple(parser.flags)
 
 
-def _read_side(text: str, parser: _Parser) -> tuple[arith.Value, str]:
+def _read_side(text: str, parser: Parser) -> tuple[arith.Value, str]:
     """Parse one side of the answer with `parser` (which collects notes and flags)."""
     quick = fast.arithmetic(text)
     if quick is not None:  # plain arithmetic on numbers: the same reading, several times faster
