@@ -71,7 +71,8 @@ def make_papers(exam: str, out_dir: Path, variant_ids: Sequence[str] = DEFAULT_V
         exam: bank id or exam.yaml path.
         out_dir: the output folder.
         variant_ids: the variants to write when neither ``count`` nor ``roster`` is given.
-        rubric: the rubric (default: the bank's); papers need it only to check the exam.
+        rubric: the rubric (default: the bank's); it checks the exam, and the answer keys
+            state each numeric part's tolerance from it (student papers never see it).
         count: write this many random variants, with different content, ids from ``seed``.
         seed: what random ids are drawn from (default :data:`DEFAULT_SEED`).
         roster: a roster CSV; each student gets a variant (a different one while there are
@@ -122,8 +123,9 @@ def _write_variants(ctx: ExamContext, out_dir: Path, built: Sequence[Variant],
                     formats: Sequence[str]) -> tuple[Path, ...]:
     """Per variant: paper-<id>.<fmt> and key-<id>.<fmt>; then key.json for them all."""
     from grader.paper import write_papers
+    from grader.rubric.tolerances import tolerance_texts
 
-    written = write_papers(out_dir, ctx.exam, built, formats)
+    written = write_papers(out_dir, ctx.exam, built, formats, tolerance_texts(ctx.rubric))
     key = keyfile.write_key(out_dir / "key.json", ctx.exam, built,
                             keyfile.bank_fingerprint(ctx.exam_path, ctx.families),
                             roster=assignment, seed=seed)

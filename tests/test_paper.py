@@ -15,6 +15,8 @@ from grader.model import Family, Figure, Solved
 from grader.paper import key_html, key_markdown, student_html, student_markdown, write_papers
 from grader.paper.figures import graph_markdown, graph_svg, inline_svg
 from grader.paper.view import format_points
+from grader.rubric.loader import load_rubric
+from grader.rubric.tolerances import tolerance_texts
 from grader.variant_ids import variant_ids
 from grader.variants import build_variant
 from question_bank.families import FAMILIES
@@ -22,6 +24,7 @@ from tests.test_variants_key import RANDOM, random_exam
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "question_bank" / "inf5860_2019" / "exam.yaml"
+SEED_RUBRIC = ROOT / "rubrics" / "inf5860_2019.yaml"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 WORKED_SUMS = ("1 + (3-1) + (5-1) + (7-1) = 13", "1 + (3-1) + 2*(5-1) + 2*(7-1) = 23",
                "3*3*3*2 + 2*5*5*2 + 2*7*7*2 = 350")
@@ -40,10 +43,16 @@ def variant(exam):
 
 
 @pytest.fixture(scope="module")
-def papers(exam, variant):
+def tolerances():
+    return tolerance_texts(load_rubric(SEED_RUBRIC))
+
+
+@pytest.fixture(scope="module")
+def papers(exam, variant, tolerances):
     return {"student_md": student_markdown(exam, variant),
             "student_html": student_html(exam, variant),
-            "key_md": key_markdown(exam, variant), "key_html": key_html(exam, variant)}
+            "key_md": key_markdown(exam, variant, tolerances),
+            "key_html": key_html(exam, variant, tolerances)}
 
 
 def test_markdown_goldens(papers, golden):
@@ -199,8 +208,8 @@ def test_html_escapes_exam_text():
         assert "&lt;script&gt;" in html
 
 
-def test_write_papers(tmp_path, exam, variant, papers):
-    written = write_papers(tmp_path / "out", exam, [variant])
+def test_write_papers(tmp_path, exam, variant, papers, tolerances):
+    written = write_papers(tmp_path / "out", exam, [variant], tolerances=tolerances)
     assert [p.name for p in written] == ["paper-original.md", "paper-original.html",
                                         "key-original.md", "key-original.html"]
     assert written[0].read_text(encoding="utf-8") == papers["student_md"]

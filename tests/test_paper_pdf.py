@@ -24,13 +24,19 @@ from grader.errors import AuthoringError, InputError
 from grader.paper import parse_formats, write_papers, write_student_papers
 from grader.paper.latex import key_latex, student_latex
 from grader.paper.pdf import INSTALL, ToolMissing, build_pdfs
+from grader.rubric.loader import load_rubric
+from grader.rubric.tolerances import tolerance_texts
 from grader.variant_ids import variant_ids
 from grader.variants import build_variant
 from question_bank.families import FAMILIES
-from tests.test_paper import _variant_leaks
+from tests.test_paper import SEED_RUBRIC, _variant_leaks
 
 ALL = ("md", "html", "tex", "pdf")
 STUDENTS = [("s1", "s100001", 0), ("s2", "s100002", 1), ("s3", "s100003", 0)]
+
+
+def _tolerances() -> dict[str, str]:
+    return dict(tolerance_texts(load_rubric(SEED_RUBRIC)))
 
 
 def _need(program: str) -> str:
@@ -66,7 +72,7 @@ def variants(exam):
 def built(tmp_path_factory, exam, variants):
     """Every format for the original and two random variants, and a three-student roster."""
     out = tmp_path_factory.mktemp("papers")
-    files = write_papers(out, exam, variants, ALL)
+    files = write_papers(out, exam, variants, ALL, _tolerances())
     by_id = {v.variant_id: v for v in variants}
     rows = [(stem, student, variants[i + 1].variant_id) for stem, student, i in STUDENTS]
     files += write_student_papers(out, exam, by_id, rows, ALL)
@@ -124,6 +130,17 @@ def test_student_papers_leak_nothing(built, variants, index):
     tex = (out / f"paper-{variant.variant_id}.tex").read_text(encoding="utf-8")
     assert not re.search(r"(?<!\\)%", tex)  # no LaTeX comment at all
     assert "<!--" not in (out / f"paper-{variant.variant_id}.html").read_text(encoding="utf-8")
+
+
+def test_key_pdfs_state_tolerances(built, variants):
+    """The rubric's tolerances are on every key PDF, next to the answers, never on a paper."""
+    out, _ = built
+    for variant in variants:
+        key = _plain(pdf_text(out / f"key-{variant.variant_id}.pdf"))
+        assert key.count(_plain("Tolerance: within 1 % (relative)")) == 1  # ex1a
+        assert key.count(_plain("Tolerance: exact")) == 3  # ex3a-c
+        for fmt, text in _student_texts(out, variant.variant_id).items():
+            assert "Tolerance" not in text, fmt
 
 
 def test_pdf_metadata_carries_no_answers(built, variants):
@@ -221,7 +238,7 @@ def test_roster_pdfs(built, variants):
 
 def test_tex_goldens(exam, variants, golden):
     golden("inf5860_2019-paper-original.tex", student_latex(exam, variants[0]))
-    golden("inf5860_2019-key-original.tex", key_latex(exam, variants[0]))
+    golden("inf5860_2019-key-original.tex", key_latex(exam, variants[0], _tolerances()))
 
 
 def test_tex_error_names_the_file_and_first_error(tmp_path):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from grader.model import Exam, Variant
 from grader.paper.view import HTML, environment, paper_view
 
 
-def _render(exam: Exam, variant: Variant, key: bool, student: str = "") -> str:
+def _render(exam: Exam, variant: Variant, key: bool, student: str = "",
+            tolerances: Mapping[str, str] | None = None) -> str:
     return environment(html=True).get_template("paper.html.j2").render(
-        paper_view(exam, variant, key, HTML, student))
+        paper_view(exam, variant, key, HTML, student, tolerances))
 
 
 def student_html(exam: Exam, variant: Variant, student: str = "") -> str:
@@ -19,6 +22,9 @@ def student_html(exam: Exam, variant: Variant, student: str = "") -> str:
     return _render(exam, variant, key=False, student=student)
 
 
-def key_html(exam: Exam, variant: Variant) -> str:
-    """The answer key as one HTML file: the paper plus answers, worked solutions and totals."""
-    return _render(exam, variant, key=True)
+def key_html(exam: Exam, variant: Variant, tolerances: Mapping[str, str] | None = None) -> str:
+    """The answer key as one HTML file: the paper plus answers, worked solutions and totals.
+
+    ``tolerances``: part id -> how exact an answer must be (shown under the part's answer).
+    """
+    return _render(exam, variant, key=True, tolerances=tolerances)

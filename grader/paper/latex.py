@@ -82,8 +82,9 @@ def _pdf_title(exam: Exam, key: bool, variant_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9 .,:/-]", "", title)
 
 
-def _paper(exam: Exam, spec: PaperSpec, key: bool) -> dict[str, Any]:
-    view = paper_view(exam, spec.variant, key, LATEX, spec.student)
+def _paper(exam: Exam, spec: PaperSpec, key: bool,
+           tolerances: Mapping[str, str] | None) -> dict[str, Any]:
+    view = paper_view(exam, spec.variant, key, LATEX, spec.student, tolerances)
     by_id = {p.id: p for p in exam.parts}
     for exercise in view["exercises"]:
         for part in exercise["parts"]:
@@ -93,7 +94,7 @@ def _paper(exam: Exam, spec: PaperSpec, key: bool) -> dict[str, Any]:
 
 
 def latex_document(exam: Exam, papers: Sequence[PaperSpec], key: bool = False,
-                   duplex: bool = False) -> str:
+                   duplex: bool = False, tolerances: Mapping[str, str] | None = None) -> str:
     """One LaTeX document holding ``papers`` in order, each starting on a new page.
 
     Every page shows the variant id and (student papers) a candidate-number box; page numbers
@@ -105,8 +106,9 @@ def latex_document(exam: Exam, papers: Sequence[PaperSpec], key: bool = False,
         papers: the papers, in order.
         key: answer keys (answers and worked solutions) instead of student papers.
         duplex: pad every paper to an even page count (for two-sided printing of a batch).
+        tolerances: keys only: part id -> how exact an answer must be, shown under the answer.
     """
-    views = [_paper(exam, spec, key) for spec in papers]
+    views = [_paper(exam, spec, key, tolerances) for spec in papers]
     single = papers[0].variant.variant_id if len(papers) == 1 else ""
     return _environment().get_template("paper.tex.j2").render(
         papers=views, key=key, duplex=duplex, figure_preamble=Tex(PREAMBLE),
@@ -120,6 +122,9 @@ def student_latex(exam: Exam, variant: Variant, student: str = "") -> str:
     return latex_document(exam, [PaperSpec(variant, student)])
 
 
-def key_latex(exam: Exam, variant: Variant) -> str:
-    """The answer key as a LaTeX document: the paper plus answers and worked solutions."""
-    return latex_document(exam, [PaperSpec(variant)], key=True)
+def key_latex(exam: Exam, variant: Variant, tolerances: Mapping[str, str] | None = None) -> str:
+    """The answer key as a LaTeX document: the paper plus answers and worked solutions.
+
+    ``tolerances``: part id -> how exact an answer must be (shown under the part's answer).
+    """
+    return latex_document(exam, [PaperSpec(variant)], key=True, tolerances=tolerances)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from grader.model import Exam, Variant
 from grader.paper.view import MARKDOWN, environment, paper_view
 
 
-def _render(exam: Exam, variant: Variant, key: bool, student: str = "") -> str:
+def _render(exam: Exam, variant: Variant, key: bool, student: str = "",
+            tolerances: Mapping[str, str] | None = None) -> str:
     text = environment(html=False).get_template("paper.md.j2").render(
-        paper_view(exam, variant, key, MARKDOWN, student))
+        paper_view(exam, variant, key, MARKDOWN, student, tolerances))
     return _squeeze_blank_lines(text)
 
 
@@ -33,6 +36,10 @@ def student_markdown(exam: Exam, variant: Variant, student: str = "") -> str:
     return _render(exam, variant, key=False, student=student)
 
 
-def key_markdown(exam: Exam, variant: Variant) -> str:
-    """The answer key: the paper plus every part's exact answer and worked solution, and totals."""
-    return _render(exam, variant, key=True)
+def key_markdown(exam: Exam, variant: Variant,
+                 tolerances: Mapping[str, str] | None = None) -> str:
+    """The answer key: the paper plus every part's exact answer and worked solution, and totals.
+
+    ``tolerances``: part id -> how exact an answer must be (shown under the part's answer).
+    """
+    return _render(exam, variant, key=True, tolerances=tolerances)

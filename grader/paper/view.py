@@ -91,7 +91,8 @@ def _answer_markdown(part: PartVariant) -> str:
     return str(part.answer)
 
 
-def _part_view(part: PartVariant, label: str, key: bool, style: Style) -> dict[str, Any]:
+def _part_view(part: PartVariant, label: str, key: bool, style: Style,
+               tolerance: str = "") -> dict[str, Any]:
     values = part.answer if key and isinstance(part.answer, Mapping) else None
     view: dict[str, Any] = {
         "id": part.part_id,
@@ -103,6 +104,7 @@ def _part_view(part: PartVariant, label: str, key: bool, style: Style) -> dict[s
     if key:  # answers are added only here: a student view has no field that could leak them
         view["answer"] = style.text(_answer_markdown(part))
         view["solution"] = style.text(part.solution)
+        view["tolerance"] = tolerance  # plain text: each template escapes it for its format
     return view
 
 
@@ -125,11 +127,14 @@ def _totals(exam: Exam) -> dict[str, str]:
 
 
 def paper_view(exam: Exam, variant: Variant, key: bool, style: Style,
-               student: str = "") -> dict[str, Any]:
+               student: str = "", tolerances: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Everything a paper template needs. With ``key=False`` no answer or solution is included.
 
     ``student`` (a roster's student id) is printed on the cover next to the variant id.
+    ``tolerances`` (keys only): part id -> how exact an answer must be, in words
+    (grader.rubric.tolerances.tolerance_texts); a part without one shows none.
     """
+    tolerances = tolerances if key and tolerances else {}
     exercises = []
     for number, exercise in enumerate(exam.exercises, start=1):
         parts = [variant.part(p.id) for p in exercise.parts]
@@ -141,7 +146,9 @@ def paper_view(exam: Exam, variant: Variant, key: bool, style: Style,
             "intro": style.text(variant.intros.get(exercise.id, exercise.intro)),
             "figures": _intro_figures(variant, exercise.id, key, style),
             "points": points_label(sum((p.points for p in parts), Fraction(0))),
-            "parts": [_part_view(p, chr(ord("a") + i), key, style) for i, p in enumerate(parts)],
+            "parts": [_part_view(p, chr(ord("a") + i), key, style,
+                                 tolerances.get(source.id, ""))
+                      for i, (p, source) in enumerate(zip(parts, exercise.parts, strict=True))],
         })
     return {
         "key": key,

@@ -16,7 +16,7 @@ from grader.paper.markdown import key_markdown, student_markdown
 FORMATS = ("md", "html", "tex", "pdf")
 DEFAULT_FORMATS = ("md", "html")  # need nothing installed; `--format all` adds tex and pdf
 
-Render = Callable[[Exam, Variant], str]
+Render = Callable[..., str]  # (exam, variant); a key's also takes the tolerances
 _TEXT: Mapping[str, tuple[Render, Render]] = {
     "md": (student_markdown, key_markdown),
     "html": (student_html, key_html),
@@ -48,11 +48,14 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 
 def write_papers(out_dir: str | Path, exam: Exam, variants: Iterable[Variant],
-                 formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
+                 formats: Sequence[str] = DEFAULT_FORMATS,
+                 tolerances: Mapping[str, str] | None = None) -> list[Path]:
     """Write ``paper-<variant>.<ext>`` and ``key-<variant>.<ext>`` for every variant.
 
     Variant ids are ``original`` or Crockford base32 codes, so they are safe in file names.
     PDFs are built from one LaTeX document for all papers and one for all keys.
+    ``tolerances`` (part id -> how exact an answer must be, from
+    grader.rubric.tolerances.tolerance_texts) is shown on the keys only.
 
     Returns:
         The files written, in order: per variant paper then key, per format; then the PDFs.
@@ -63,11 +66,12 @@ def write_papers(out_dir: str | Path, exam: Exam, variants: Iterable[Variant],
     for variant in variants:
         for kind, index in (("paper", 0), ("key", 1)):
             for fmt in (f for f in formats if f in _TEXT):
-                text = _TEXT[fmt][index](exam, variant)
+                render = _TEXT[fmt][index]
+                text = render(exam, variant, tolerances) if index else render(exam, variant)
                 written.append(write_text_atomic(out / f"{kind}-{variant.variant_id}.{fmt}",
                                                  text))
     if "pdf" in formats and variants:
-        written += _write_variant_pdfs(out, exam, variants)
+        written += _write_variant_pdfs(out, exam, variants, tolerances)
     return written
 
 
@@ -75,9 +79,11 @@ CHUNK = 20  # papers per LaTeX document: the chunks compile in parallel, one per
 
 
 def _jobs(exam: Exam, specs: Sequence[PaperSpec], name: str, key: bool = False,
-          duplex: bool = False) -> dict[str, tuple[str, int]]:
+          duplex: bool = False,
+          tolerances: Mapping[str, str] | None = None) -> dict[str, tuple[str, int]]:
     """The LaTeX documents (``<name>-<n>``) that typeset ``specs`` in chunks of CHUNK."""
-    return {f"{name}-{n // CHUNK}": (latex_document(exam, specs[n:n + CHUNK], key, duplex),
+    return {f"{name}-{n // CHUNK}": (latex_document(exam, specs[n:n + CHUNK], key, duplex,
+                                                    tolerances),
                                      len(specs[n:n + CHUNK]))
             for n in range(0, len(specs), CHUNK)}
 
@@ -97,12 +103,13 @@ def _title(exam: Exam, variant_id: str, key: bool = False) -> str:
             + f", variant {variant_id}")
 
 
-def _write_variant_pdfs(out: Path, exam: Exam, variants: Sequence[Variant]) -> list[Path]:
+def _write_variant_pdfs(out: Path, exam: Exam, variants: Sequence[Variant],
+                        tolerances: Mapping[str, str] | None) -> list[Path]:
     from grader.paper.pdf import build_pdfs
 
     specs = [PaperSpec(v) for v in variants]
-    built = build_pdfs({**_jobs(exam, specs, "papers"), **_jobs(exam, specs, "keys", key=True)},
-                       out)
+    built = build_pdfs({**_jobs(exam, specs, "papers"),
+                        **_jobs(exam, specs, "keys", key=True, tolerances=tolerances)}, out)
     written = []
     for kind, name in (("paper", "papers"), ("key", "keys")):
         titles = [_title(exam, v.variant_id, kind == "key") for v in variants]
