@@ -31,6 +31,7 @@ from dataclasses import fields
 from fractions import Fraction
 from pathlib import Path
 
+from grader.bounded import BoundedDict
 from grader.content_ids import content_id, remember_content_id
 from grader.grading import StudentResult
 from grader.ingest.submissions import IngestProblem
@@ -152,7 +153,8 @@ def encode_outcome(outcome: Sequence[StudentResult | IngestProblem], sub: Submis
     return f"[{','.join(items)}]"
 
 
-_BEFORE_ANSWER: dict[int, str] = {}  # content id -> '[<content as a JSON string>,'
+# content id -> '[<content as a JSON string>,' (~5 MB at most)
+_BEFORE_ANSWER: dict[int, str] = BoundedDict(4_096)
 
 
 def _part_text(score: PartScore, typed: object) -> str:
@@ -163,8 +165,6 @@ def _part_text(score: PartScore, typed: object) -> str:
     if before is None:
         before = f"[{_encode_json(part_content_text(score))},"
         if ident is not None:
-            if len(_BEFORE_ANSWER) >= 4_096:  # ~5 MB
-                _BEFORE_ANSWER.clear()
             _BEFORE_ANSWER[ident] = before
     return f"{before}{answer}]"
 
@@ -215,14 +215,12 @@ def _part_score_from(content: str, answer: str | None, student: str,
     return built
 
 
-class _Contents(dict):
+class _Contents(BoundedDict):
     """A part's content text -> its fields as objects (and its content id), built once.
 
     Shared by every part score with that content (all immutable: tuples, Fractions, frozen
     criteria); cleared when full, as only a class's distinct outcomes are expected.
     """
-
-    LIMIT = 4_096  # ~5 MB at most: bounded, so memory stays flat
 
     def __missing__(self, text: str) -> tuple:
         if type(text) is not str:
@@ -234,29 +232,23 @@ class _Contents(dict):
                          for i, p, m, met, matched, fb in criteria]),
                   tuple(notes), tuple(flags))
         ident = content_id(_part_score("", *fields, ""))
-        if len(self) >= self.LIMIT:
-            self.clear()
         value = self[text] = (*fields, ident)
         return value
 
 
-_CONTENTS = _Contents()
+_CONTENTS = _Contents(4_096)  # ~5 MB at most
 
 
-class _Fractions(dict):
+class _Fractions(BoundedDict):
     """Text -> Fraction, parsed once: a class has few distinct points (Fraction("1/2") costs
     ~1.2 us)."""
 
-    LIMIT = 10_000  # distinct values kept; only a corrupted log could have more
-
     def __missing__(self, text: str) -> Fraction:
-        if len(self) >= self.LIMIT:
-            self.clear()
         value = self[text] = Fraction(text)
         return value
 
 
-_FRACTIONS = _Fractions()
+_FRACTIONS = _Fractions(10_000)  # only a corrupted log could have more distinct values
 
 # The two constructors below fill a new instance's __dict__ at once, as unpickling does, where
 # a frozen dataclass's __init__ calls object.__setattr__ once per field: ~0.25 instead of

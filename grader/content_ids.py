@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from itertools import count
 
+from grader.bounded import BoundedDict
 from grader.model import PartScore
 
-_TABLE_SIZE = 8_192  # distinct outcomes kept (~4 MB at most): bounded, so memory stays flat
-_ids: dict[tuple, int] = {}
+_ids: dict[tuple, int] = BoundedDict(8_192)  # distinct outcomes kept (~4 MB at most)
 _next_id = count()
 
-_RECENT_SIZE = 256  # part scores remembered by identity: a student's, for the three writers
-_recent: dict[int, tuple[PartScore, int | None]] = {}
+# part scores remembered by identity: a student's, for the three writers
+_recent: dict[int, tuple[PartScore, int | None]] = BoundedDict(256)
 
 
 def content_id(score: PartScore) -> int | None:
@@ -44,11 +44,7 @@ def content_id(score: PartScore) -> int | None:
         ident = None
     else:
         if ident is None:
-            if len(_ids) >= _TABLE_SIZE:
-                _ids.clear()
             ident = _ids[key] = next(_next_id)
-    if len(_recent) >= _RECENT_SIZE:
-        _recent.clear()
     _recent[id(score)] = (score, ident)
     return ident
 
@@ -71,6 +67,4 @@ def _content(score: PartScore) -> tuple:
 def remember_content_id(score: PartScore, ident: int | None) -> None:
     """Tell content_id the id of a part score whose content is known to have it (a decoded
     cache entry: its content text was keyed already)."""
-    if len(_recent) >= _RECENT_SIZE:
-        _recent.clear()
     _recent[id(score)] = (score, ident)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grader import bank, checks, keyfile, variants
 from grader import cache as result_cache
+from grader.bounded import BoundedDict
 from grader.errors import InputError
 from grader.grading import GradingContext
 from grader.model import Exam, Family, Variant
@@ -77,14 +78,12 @@ def grading_context(exam: str, rubric: Path | None = None, key: Path | None = No
     return GradingContext(ctx.exam, ctx.rubric, lookup)
 
 
-_CONTEXTS: dict[str, GradingContext] = {}  # by fingerprint: a process builds each once
+_CONTEXTS: dict[str, GradingContext] = BoundedDict(4)  # by fingerprint: built once a process
 
 
 def remember_context(fingerprint: str, context: GradingContext) -> None:
     """Let this process's ContextFactory(…, fingerprint) return `context` (already loaded by
     the caller) instead of loading the exam and rubric a second time (~0.3 s per batch)."""
-    if len(_CONTEXTS) >= 4:
-        _CONTEXTS.clear()
     _CONTEXTS[fingerprint] = context
 
 

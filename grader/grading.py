@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 
+from grader.bounded import BoundedDict
 from grader.errors import GraderError
 from grader.ingest.submissions import IngestProblem
 from grader.model import Exam, Part, PartScore, PartVariant, Submission, Variant
@@ -60,13 +61,16 @@ class GradingContext:
     variant: VariantLookup
     # (part, variant, answer) -> score: students of one class give the same few numbers and
     # arrow sets; a score depends only on these (and the rubric, fixed for the context).
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    memo: dict = field(default_factory=lambda: BoundedDict(MEMO_SIZE), compare=False,
+                       repr=False)
     # Derived once from the exam and the variants met, for every student (Exam.parts builds a
     # tuple per call, Variant.part scans its parts): course -> (parts graded, known part ids),
     # and id(variant) -> (variant, part id -> its PartVariant); the variant is kept so that its
     # id stays its own.
-    _course_parts: dict = field(default_factory=dict, compare=False, repr=False)
-    _variant_parts: dict = field(default_factory=dict, compare=False, repr=False)
+    _course_parts: dict = field(default_factory=lambda: BoundedDict(64), compare=False,
+                                repr=False)
+    _variant_parts: dict = field(default_factory=lambda: BoundedDict(MEMO_SIZE), compare=False,
+                                 repr=False)
 
     def score(self, part_id: str, variant: Variant, raw, student: str) -> PartScore:
         """Score one answer, reusing the score of an identical earlier (non-text) answer.
@@ -84,8 +88,6 @@ class GradingContext:
         if cached is None:
             cached = score_part(self.rubric, part_rubric, self.variant_part(variant, part_id),
                                 raw, student="")
-            if len(self.memo) >= MEMO_SIZE:
-                self.memo.clear()
             self.memo[key] = cached
         return _for_student(cached, student)
 
@@ -93,8 +95,6 @@ class GradingContext:
         """variant.part(part_id), from a table built once per variant."""
         found = self._variant_parts.get(id(variant))
         if found is None or found[0] is not variant:
-            if len(self._variant_parts) >= MEMO_SIZE:
-                self._variant_parts.clear()
             found = (variant, {p.part_id: p for p in reversed(variant.parts)})  # first wins
             self._variant_parts[id(variant)] = found
         part = found[1].get(part_id)
@@ -104,8 +104,6 @@ class GradingContext:
         """parts_for(self.exam, course), and the ids of all the exam's parts."""
         found = self._course_parts.get(course)
         if found is None:
-            if len(self._course_parts) >= 64:
-                self._course_parts.clear()
             known = frozenset(p.id for p in self.exam.parts)
             found = self._course_parts[course] = (parts_for(self.exam, course), known)
         return found

@@ -21,6 +21,7 @@ from jinja2.environment import TemplateModule
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from grader.bounded import BoundedDict
 from grader.content_ids import content_id
 from grader.model import Exam, PartScore, RawAnswer, Variant
 from grader.report.grades import format_points
@@ -128,14 +129,12 @@ def _gap(low: Fraction, high: Fraction) -> tuple[int, int]:
             high.denominator * low.denominator)
 
 
-_GAP_TEXT: dict[tuple[int, int], str] = {}
+_GAP_TEXT: dict[tuple[int, int], str] = BoundedDict(4096)
 
 
 def _gap_text(gap: tuple[int, int]) -> str:
     text = _GAP_TEXT.get(gap)
     if text is None:
-        if len(_GAP_TEXT) >= 4096:
-            _GAP_TEXT.clear()
         text = _GAP_TEXT[gap] = format_points(Fraction(*gap))
     return text
 
@@ -193,15 +192,13 @@ class _PieceCache:
 
     def __init__(self, macro: str) -> None:
         self.macro = macro
-        self._pieces: dict[tuple, Pair] = {}
+        self._pieces: dict[tuple, Pair] = BoundedDict(self.SIZE)
 
     def get(self, *args) -> Pair:
         pair = self._pieces.get(args)
         if pair is None:
             markdown, html = _layouts()
             pair = (getattr(markdown, self.macro)(*args), str(getattr(html, self.macro)(*args)))
-            if len(self._pieces) >= self.SIZE:
-                self._pieces.clear()
             self._pieces[args] = pair
         return pair
 
@@ -210,7 +207,8 @@ _HEADS = _PieceCache("head")  # (part, score, max, question)
 _TAILS = _PieceCache("tail")  # (lost lines, override line, model answer, notes)
 
 
-_QUESTIONS: dict[int, tuple[Variant | None, dict[str, str]]] = {}  # id(variant) -> texts
+# id(variant) -> texts
+_QUESTIONS: dict[int, tuple[Variant | None, dict[str, str]]] = BoundedDict(1_024)
 
 
 def _questions(exam: Exam, variant: Variant | None) -> Mapping[str, str]:
@@ -225,8 +223,6 @@ def _questions(exam: Exam, variant: Variant | None) -> Mapping[str, str]:
     texts = {p.id: p.text for p in reversed(exam.parts)}  # reversed: the first one wins
     if variant is not None:
         texts.update((p.part_id, p.text) for p in reversed(variant.parts))
-    if len(_QUESTIONS) >= 1_024:
-        _QUESTIONS.clear()
     _QUESTIONS[id(variant)] = (variant, texts)
     return texts
 
@@ -239,8 +235,9 @@ BLANK_ANSWER = "(blank)"
 _SLOT = Markup("\x00answer\x00")
 
 PartPieces = tuple[str, str, str, str]  # Markdown before, after the answer; HTML before, after
-_PARTS: dict[tuple, PartPieces] = {}  # (content id, question, model answer, override) -> pieces
-_PARTS_SIZE = 1_024  # ~4 MB at most (a real class repeats few text outcomes anyway)
+# (content id, question, model answer, override) -> pieces; ~4 MB at most (a real class
+# repeats few text outcomes anyway)
+_PARTS: dict[tuple, PartPieces] = BoundedDict(1_024)
 
 
 def _part_pieces(score: PartScore, question: str, model_answer: str,
@@ -263,8 +260,6 @@ def _part_pieces(score: PartScore, question: str, model_answer: str,
             return None
         pieces = (md_before, md_after, html_before, html_after)
         if ident is not None:
-            if len(_PARTS) >= _PARTS_SIZE:
-                _PARTS.clear()
             _PARTS[key] = pieces
     return pieces
 
@@ -281,7 +276,8 @@ def _part_pages(score: PartScore, question: str, model_answer: str, override: st
             head[1] + str(html.body(html_answer, gained)) + tail[1])
 
 
-_TOPS: dict[tuple, tuple[list[str], list[str]]] = {}  # (title, variant, total, max) -> pieces
+# (title, variant, total, max) -> pieces
+_TOPS: dict[tuple, tuple[list[str], list[str]]] = BoundedDict(4_096)
 
 
 def _top_pieces(title: str, variant: str, total: str, top: str) -> tuple[list[str], list[str]]:
@@ -294,8 +290,6 @@ def _top_pieces(title: str, variant: str, total: str, top: str) -> tuple[list[st
         markdown, html = _layouts()
         pieces = (str(markdown.top(title, _SLOT, variant, total, top)).split(_SLOT),
                   str(html.top(title, _SLOT, variant, total, top)).split(_SLOT))
-        if len(_TOPS) >= 4_096:
-            _TOPS.clear()
         _TOPS[key] = pieces
     return pieces
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from grader.bounded import BoundedDict
 from grader.errors import InputError
 
 # The Norwegian A-F scale as commonly recommended for percentage-scored exams (UiO/NTNU
@@ -25,13 +26,11 @@ def format_points(value: Fraction) -> str:
     key = (value.numerator, value.denominator)
     text = _POINTS_TEXT.get(key)
     if text is None:
-        if len(_POINTS_TEXT) >= 4096:
-            _POINTS_TEXT.clear()
         text = _POINTS_TEXT[key] = _format_points(value)
     return text
 
 
-_POINTS_TEXT: dict[tuple[int, int], str] = {}
+_POINTS_TEXT: dict[tuple[int, int], str] = BoundedDict(4096)
 
 
 def _format_points(value: Fraction) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from json.encoder import encode_basestring  # what ensure_ascii=False uses
 
+from grader.bounded import BoundedDict
 from grader.content_ids import content_id
 from grader.grading import StudentResult
 from grader.ingest.submissions import IngestProblem
@@ -192,7 +193,8 @@ def student_details(result: StudentResult) -> str:
     return "".join(lines)
 
 
-_AFTER_ANSWER: dict[int, str] = {}  # content id -> the line's keys between answer and student
+# content id -> the line's keys between answer and student (~2.5 MB at most)
+_AFTER_ANSWER: dict[int, str] = BoundedDict(4_096)
 
 
 def _after_answer(score: PartScore) -> str:
@@ -206,8 +208,6 @@ def _after_answer(score: PartScore) -> str:
                 f'"notes": {_strings(score.notes)}, "part": {_string(score.part)}, '
                 f'"score": {_number(score.score)}, ')
         if ident is not None:
-            if len(_AFTER_ANSWER) >= 4_096:  # ~2.5 MB
-                _AFTER_ANSWER.clear()
             _AFTER_ANSWER[ident] = text
     return text
 
@@ -220,7 +220,7 @@ def _strings(texts: Sequence[str]) -> str:
     return f"[{', '.join(map(_string, texts))}]" if texts else "[]"
 
 
-_NUMBERS: dict[tuple[int, int], str] = {}  # (numerator, denominator) -> JSON float
+_NUMBERS: dict[tuple[int, int], str] = BoundedDict(4096)  # (numerator, denominator) -> float
 
 
 def _number(value: Fraction) -> str:
@@ -229,13 +229,12 @@ def _number(value: Fraction) -> str:
     key = (value.numerator, value.denominator)
     text = _NUMBERS.get(key)
     if text is None:
-        if len(_NUMBERS) >= 4096:
-            _NUMBERS.clear()
         text = _NUMBERS[key] = _DUMPS(_float(value))
     return text
 
 
-_CRITERIA: dict[tuple, str] = {}  # a criterion's content -> its JSON object
+# a criterion's content -> its JSON object (~1.5 MB at most)
+_CRITERIA: dict[tuple, str] = BoundedDict(4_096)
 
 
 def _criterion_json(c: CriterionResult) -> str:
@@ -248,8 +247,6 @@ def _criterion_json(c: CriterionResult) -> str:
         return _DUMPS(_criterion_record(c))
     if text is None:
         text = _DUMPS(_criterion_record(c))
-        if len(_CRITERIA) >= 4_096:  # ~1.5 MB
-            _CRITERIA.clear()
         _CRITERIA[key] = text
     return text
 

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import sympy
 
 from grader.answers import expected_value, parse_number
+from grader.bounded import BoundedDict
 from grader.errors import AnswerError
 from grader.model import CriterionResult, PartScore, PartVariant, RawAnswer
 from grader.rubric.loader import PartRubric
@@ -23,15 +24,13 @@ from grader.solver.graph import GraphSolution, graph_from_mapping, local_derivat
 
 GRAPH_KEYS = ("inputs", "nodes", "output")
 
-_SOLUTIONS: dict[int, tuple[PartVariant, GraphSolution]] = {}
+_SOLUTIONS: dict[int, tuple[PartVariant, GraphSolution]] = BoundedDict(256)
 
 
 def _solution(variant: PartVariant) -> GraphSolution:
     """The solved graph of a variant part (cached: a batch grades one variant many times)."""
     cached = _SOLUTIONS.get(id(variant))
     if cached is None or cached[0] is not variant:
-        if len(_SOLUTIONS) > 256:
-            _SOLUTIONS.clear()
         # Only the DESIGN 3.1 graph keys: a family may keep drawing options beside them
         # (e.g. backprop's zero_arrows), which are not part of the graph.
         graph = {k: variant.params[k] for k in GRAPH_KEYS if k in variant.params}
@@ -90,16 +89,14 @@ class _ItemsMemo:
     LIMIT = 4_096  # entries per dict before it is emptied (a part with odd answers)
 
     def __init__(self) -> None:
-        self.readings: dict[tuple[str, str | None], _Reading] = {}
-        self.scored: dict[tuple, CriterionResult] = {}
+        self.readings: dict[tuple[str, str | None], _Reading] = BoundedDict(self.LIMIT)
+        self.scored: dict[tuple, CriterionResult] = BoundedDict(self.LIMIT)
         self.outgoing: dict[str, tuple[str, ...]] = {}
 
     def reading(self, ctx: _Ctx, aid: str, text) -> _Reading:
         key = (aid, None if text is None else str(text))
         found = self.readings.get(key)
         if found is None:
-            if len(self.readings) >= self.LIMIT:
-                self.readings.clear()
             found = self.readings[key] = _read_item(ctx, aid, key[1])
         return found
 
@@ -118,14 +115,12 @@ class _ItemsMemo:
                 value = self.reading(ctx, o, text).value
                 if value is not None:
                     values[o] = value
-            if len(self.scored) >= self.LIMIT:
-                self.scored.clear()
             found = self.scored[key] = _wrong_arrow(ctx, aid, reading.value, values,
                                                     key[1].strip())
         return found
 
 
-_ITEMS_MEMOS: dict[tuple[int, int], tuple[PartRubric, PartVariant, _ItemsMemo]] = {}
+_ITEMS_MEMOS: dict[tuple[int, int], tuple[PartRubric, PartVariant, _ItemsMemo]] = BoundedDict(256)
 
 
 def _items_memo(ctx: _Ctx) -> _ItemsMemo:
@@ -133,8 +128,6 @@ def _items_memo(ctx: _Ctx) -> _ItemsMemo:
     key = (id(ctx.rubric), id(ctx.variant))
     found = _ITEMS_MEMOS.get(key)
     if found is None or found[0] is not ctx.rubric or found[1] is not ctx.variant:
-        if len(_ITEMS_MEMOS) >= 256:
-            _ITEMS_MEMOS.clear()
         found = _ITEMS_MEMOS[key] = (ctx.rubric, ctx.variant, _ItemsMemo())
     return found[2]
 
@@ -215,13 +208,11 @@ def _follow_through(sol: GraphSolution, aid: str, values: Mapping[str, sympy.Exp
     known = _FOLLOWED.get(key)
     if known is not None and known[0] is sol:  # the same solution, not a reused id
         return known[1]
-    if len(_FOLLOWED) > 4096:
-        _FOLLOWED.clear()
     found = _FOLLOWED[key] = (sol, _followed(sol, arrow, outgoing, values))
     return found[1]
 
 
-_FOLLOWED: dict[tuple, tuple[GraphSolution, object]] = {}
+_FOLLOWED: dict[tuple, tuple[GraphSolution, object]] = BoundedDict(4096)
 
 
 def _followed(sol: GraphSolution, arrow, outgoing: list[str],

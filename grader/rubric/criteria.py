@@ -13,6 +13,7 @@ from fractions import Fraction
 from operator import itemgetter
 from typing import NamedTuple
 
+from grader.bounded import BoundedDict
 from grader.model import CriterionResult
 from grader.rubric.loader import Criterion, PartRubric, criteria_patterns
 from grader.rubric.matcher import Doc, Hit, Matcher, node_spans, search
@@ -137,8 +138,9 @@ class _Plan:
         self.ids = tuple(c.id for c in pr.criteria)
         self.plain = not (pr.count_points or pr.best is not None
                           or any(c.group is not None for c in pr.criteria))
-        self._totals: dict[int, tuple[Fraction, str]] = {}
-        self._results: dict[tuple, CriterionResult] = {}
+        self._totals: dict[int, tuple[Fraction, str]] = BoundedDict(4096)  # many criteria
+        # bounded: a class's distinct matches
+        self._results: dict[tuple, CriterionResult] = BoundedDict(_CACHE_LIMIT)
 
     def result(self, k: int, counts: bool, why: str, ev: _Eval) -> CriterionResult:
         """Criterion k's result for an evaluation: its points count or not (`why`: the group /
@@ -155,8 +157,6 @@ class _Plan:
             points = c.points if counts and not self.rubric.count_points else ZERO
             found = CriterionResult(c.id, points,
                                     item.worth, ev.met, ev.words, feedback)
-            if len(self._results) > _CACHE_LIMIT:  # bounded: a class's distinct matches
-                self._results.clear()
             self._results[key] = found
         return found
 
@@ -169,21 +169,17 @@ class _Plan:
             total = earned[0] if len(earned) == 1 else _sum(earned)
             top = self.rubric.points
             note = f"capped at the part's {top} points" if total > top else ""
-            if len(self._totals) > 4096:  # many criteria: bounded
-                self._totals.clear()
             found = self._totals[mask] = (total, note)
         return found
 
 
-_PLANS: dict[int, _Plan] = {}
+_PLANS: dict[int, _Plan] = BoundedDict(1024)  # rubrics of many exams in one process
 
 
 def _plan(pr: PartRubric) -> _Plan:
     """The part's _Plan, built on first use (keyed by identity: the plan holds the rubric)."""
     plan = _PLANS.get(id(pr))
     if plan is None or plan.rubric is not pr:
-        if len(_PLANS) > 1024:  # rubrics of many exams in one process: bounded
-            _PLANS.clear()
         plan = _PLANS[id(pr)] = _Plan(pr)
     return plan
 

@@ -19,6 +19,7 @@ from grader.answers import (
     parse_expression,
     parse_number,
 )
+from grader.bounded import BoundedDict
 from grader.errors import AnswerError
 from grader.model import CriterionResult, PartScore, RawAnswer
 from grader.rubric.loader import PartRubric
@@ -57,7 +58,7 @@ def _compare(pr: PartRubric, got: sympy.Expr, expected: sympy.Expr):
     return _compare_number(pr, got, expected)
 
 
-_COMPARED: dict[tuple, object] = {}
+_COMPARED: dict[tuple, object] = BoundedDict(8192)
 
 
 def _compare_number(pr: PartRubric, got: sympy.Expr, expected: sympy.Expr):
@@ -71,8 +72,6 @@ def _compare_number(pr: PartRubric, got: sympy.Expr, expected: sympy.Expr):
            type(pr.atol), pr.atol, pr.sig_figs, pr.decimals)
     found = _COMPARED.get(key)
     if found is None:
-        if len(_COMPARED) > 8192:
-            _COMPARED.clear()
         found = _COMPARED[key] = compare_number(got, expected, exact=pr.exact, rtol=pr.rtol,
                                                 atol=pr.atol, sig_figs=pr.sig_figs,
                                                 decimals=pr.decimals)

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import snowballstemmer
 
+from grader.bounded import BoundedDict
+
 _STEMMER = snowballstemmer.stemmer("english")
 
 # Apostrophes and dashes students type (or word processors substitute) -> ASCII.
@@ -325,7 +327,7 @@ def _purposive(norms: list[str], negations: list[int], first: int) -> bool:
 
 
 NEGATION, BREAKER = 1, 2  # a word's role: negates what follows; "only" after "not" undoes it
-_WORDS: dict[str, tuple[str, str, int]] = {}
+_WORDS: dict[str, tuple[str, str, int]] = BoundedDict(100_000)
 
 
 def word_entry(surface: str) -> tuple[str, str, int]:
@@ -335,8 +337,6 @@ def word_entry(surface: str) -> tuple[str, str, int]:
         norm, stemmed = normalize_word(surface.casefold())
         role = NEGATION if norm in NEGATIONS else BREAKER if norm in _NEGATION_BREAKERS else 0
         found = (norm, stemmed, role)
-        if len(_WORDS) > 100_000:
-            _WORDS.clear()
         _WORDS[surface] = found
     return found
 
