@@ -277,3 +277,16 @@ def test_drills_exam_loads_and_fills(monkeypatch):
                           else [solved.answer]):
                 if "/" in value or "sqrt" in value:
                     assert value not in text, (part.id, value)  # papers carry no answers
+
+
+@pytest.mark.parametrize("text", ["__import__('os').system('true')", "theta**2", "1/2"])
+def test_solver_helpers_never_parse_a_string(text):
+    """The solver's sympify calls are strict: a string (whoever wrote it) is refused, not run."""
+    from grader.solver.optim import exact_sign
+    from grader.solver.report import exact_text
+
+    with pytest.raises(sp.SympifyError):
+        exact_sign(text)
+    with pytest.raises(sp.SympifyError):
+        gradient_check(text, 1, sp.Rational(1, 100))
+    assert exact_text(text) == text  # shown as written, never converted
