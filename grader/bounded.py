@@ -29,3 +29,20 @@ class BoundedDict(dict):
         if len(self) >= self.limit:
             self.clear()
         super().__setitem__(key, value)
+
+    def by_identity(self, obj, build):
+        """build(obj), remembered under id(obj) for objects that are not hashable by value
+        (or costly to hash). The entry holds `obj`, so while it lives no other object can
+        take its id(); a stale entry (another object at that id) is rebuilt.
+
+        >>> table, built = BoundedDict(8), []
+        >>> key = ["a"]
+        >>> table.by_identity(key, lambda k: built.append(k) or len(built))
+        1
+        >>> table.by_identity(key, lambda k: built.append(k) or len(built))
+        1
+        """
+        found = self.get(id(obj))
+        if found is None or found[0] is not obj:
+            found = self[id(obj)] = (obj, build(obj))
+        return found[1]

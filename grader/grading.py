@@ -69,8 +69,8 @@ class GradingContext:
     # id stays its own.
     _course_parts: dict = field(default_factory=lambda: BoundedDict(64), compare=False,
                                 repr=False)
-    _variant_parts: dict = field(default_factory=lambda: BoundedDict(MEMO_SIZE), compare=False,
-                                 repr=False)
+    _variant_parts: BoundedDict = field(default_factory=lambda: BoundedDict(MEMO_SIZE),
+                                        compare=False, repr=False)
 
     def score(self, part_id: str, variant: Variant, raw, student: str) -> PartScore:
         """Score one answer, reusing the score of an identical earlier (non-text) answer.
@@ -93,11 +93,7 @@ class GradingContext:
 
     def variant_part(self, variant: Variant, part_id: str) -> PartVariant:
         """variant.part(part_id), from a table built once per variant."""
-        found = self._variant_parts.get(id(variant))
-        if found is None or found[0] is not variant:
-            found = (variant, {p.part_id: p for p in reversed(variant.parts)})  # first wins
-            self._variant_parts[id(variant)] = found
-        part = found[1].get(part_id)
+        part = self._variant_parts.by_identity(variant, _parts_by_id).get(part_id)
         return variant.part(part_id) if part is None else part  # its KeyError if unknown
 
     def parts_for(self, course: str | None) -> tuple[tuple[Part, ...], frozenset[str]]:
@@ -107,6 +103,10 @@ class GradingContext:
             known = frozenset(p.id for p in self.exam.parts)
             found = self._course_parts[course] = (parts_for(self.exam, course), known)
         return found
+
+
+def _parts_by_id(variant: Variant) -> dict[str, PartVariant]:
+    return {p.part_id: p for p in reversed(variant.parts)}  # reversed: the first one wins
 
 
 def _for_student(score: PartScore, student: str) -> PartScore:

@@ -208,7 +208,7 @@ _TAILS = _PieceCache("tail")  # (lost lines, override line, model answer, notes)
 
 
 # id(variant) -> texts
-_QUESTIONS: dict[int, tuple[Variant | None, dict[str, str]]] = BoundedDict(1_024)
+_QUESTIONS: BoundedDict = BoundedDict(1_024)
 
 
 def _questions(exam: Exam, variant: Variant | None) -> Mapping[str, str]:
@@ -217,14 +217,13 @@ def _questions(exam: Exam, variant: Variant | None) -> Mapping[str, str]:
     Built once per variant object (held, so its id() is not reused meanwhile): looking a
     part up in a variant scans its parts, ~1 us a part.
     """
-    known = _QUESTIONS.get(id(variant))
-    if known is not None and known[0] is variant:
-        return known[1]
-    texts = {p.id: p.text for p in reversed(exam.parts)}  # reversed: the first one wins
-    if variant is not None:
-        texts.update((p.part_id, p.text) for p in reversed(variant.parts))
-    _QUESTIONS[id(variant)] = (variant, texts)
-    return texts
+    def texts(variant: Variant | None) -> dict[str, str]:
+        found = {p.id: p.text for p in reversed(exam.parts)}  # reversed: the first one wins
+        if variant is not None:
+            found.update((p.part_id, p.text) for p in reversed(variant.parts))
+        return found
+
+    return _QUESTIONS.by_identity(variant, texts)
 
 
 BLANK_ANSWER = "(blank)"

@@ -24,19 +24,19 @@ from grader.solver.graph import GraphSolution, graph_from_mapping, local_derivat
 
 GRAPH_KEYS = ("inputs", "nodes", "output")
 
-_SOLUTIONS: dict[int, tuple[PartVariant, GraphSolution]] = BoundedDict(256)
+_SOLUTIONS: BoundedDict = BoundedDict(256)  # id(variant part) -> its solved graph
 
 
 def _solution(variant: PartVariant) -> GraphSolution:
     """The solved graph of a variant part (cached: a batch grades one variant many times)."""
-    cached = _SOLUTIONS.get(id(variant))
-    if cached is None or cached[0] is not variant:
-        # Only the DESIGN 3.1 graph keys: a family may keep drawing options beside them
-        # (e.g. backprop's zero_arrows), which are not part of the graph.
-        graph = {k: variant.params[k] for k in GRAPH_KEYS if k in variant.params}
-        cached = (variant, solve_graph(graph_from_mapping(graph)))
-        _SOLUTIONS[id(variant)] = cached
-    return cached[1]
+    return _SOLUTIONS.by_identity(variant, _solve)
+
+
+def _solve(variant: PartVariant) -> GraphSolution:
+    # Only the DESIGN 3.1 graph keys: a family may keep drawing options beside them
+    # (e.g. backprop's zero_arrows), which are not part of the graph.
+    graph = {k: variant.params[k] for k in GRAPH_KEYS if k in variant.params}
+    return solve_graph(graph_from_mapping(graph))
 
 
 def _score_items(ctx: _Ctx, raw: RawAnswer) -> PartScore:
